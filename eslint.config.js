@@ -1,0 +1,61 @@
+// Lint rules that the type checker cannot express: no floating promises, and
+// dependencies that point one way (see docs/architecture.md).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Folders under src/ and what each may not import. */
+const layers = [
+  { dir: 'src/api', forbidden: ['store', 'apiserver', 'cli', 'controllers', 'providers', 'server'] },
+  { dir: 'src/store', forbidden: ['apiserver', 'cli', 'controllers', 'providers', 'server'] },
+  { dir: 'src/apiserver', forbidden: ['cli', 'controllers', 'providers'] },
+  { dir: 'src/cli', forbidden: ['store', 'apiserver', 'controllers', 'providers'] },
+  { dir: 'src/providers', forbidden: ['apiserver', 'cli', 'store'] },
+];
+
+const layerRules = layers.map(({ dir, forbidden }) => ({
+  files: [`${dir}/**/*.ts`],
+  ignores: [`${dir}/**/*.test.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: forbidden.map((name) => ({
+          group: [`**/${name}/**`, `**/${name}.ts`],
+          message: `${dir} must not import ${name}: dependencies point one way (docs/architecture.md).`,
+        })),
+      },
+    ],
+  },
+}));
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.data/**', 'web/dist/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+      ],
+    },
+  },
+  {
+    files: ['eslint.config.js'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+  {
+    files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] }],
+    },
+  },
+  ...layerRules,
+);

@@ -1,0 +1,88 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { resource, statusBase } from '../meta.ts';
+import { ageColumn, type KindDefinition } from '../kind.ts';
+
+/** Condition types of a Project. */
+export const ProjectConditions = {
+  /** The project's namespace exists and its grants are in place. */
+  Ready: 'Ready',
+} as const;
+
+/** Reasons used in Project conditions. */
+export const ProjectReasons = {
+  ProjectReady: 'ProjectReady',
+  QuotaExceeded: 'QuotaExceeded',
+} as const;
+
+export const ProjectRoles = ['owner', 'member', 'viewer'] as const;
+
+export const Quota = Type.Object(
+  {
+    clusters: Type.Optional(Type.Integer({ minimum: 0 })),
+    machines: Type.Optional(Type.Integer({ minimum: 0 })),
+    vcpu: Type.Optional(Type.Integer({ minimum: 0 })),
+    memoryMiB: Type.Optional(Type.Integer({ minimum: 0 })),
+    diskGiB: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ProjectSpec = Type.Object(
+  {
+    displayName: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String()),
+    members: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            user: Type.Optional(Type.String()),
+            group: Type.Optional(Type.String({ description: 'OIDC group claim.' })),
+            role: Type.Union(ProjectRoles.map((r) => Type.Literal(r))),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    quota: Type.Optional(Quota),
+    templates: Type.Optional(
+      Type.Array(Type.String(), { description: 'Granted ClusterTemplates.' }),
+    ),
+    serviceTemplates: Type.Optional(
+      Type.Array(Type.String(), { description: 'Granted ServiceTemplates.' }),
+    ),
+    credentials: Type.Optional(Type.Array(Type.String(), { description: 'Granted Credentials.' })),
+    maxClusterLifetime: Type.Optional(
+      Type.String({ description: 'Clusters are deleted this long after creation, e.g. "720h".' }),
+    ),
+    expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ProjectStatus = Type.Object(
+  { ...statusBase, namespace: Type.Optional(Type.String()), usage: Type.Optional(Quota) },
+  { additionalProperties: false },
+);
+
+export const Project = resource(
+  'Project',
+  { spec: ProjectSpec, status: Type.Optional(ProjectStatus) },
+  'A tenant: a namespace of the same name, its members, quotas and grants.',
+);
+export type Project = Static<typeof Project>;
+
+export const projectKind: KindDefinition = {
+  kind: 'Project',
+  plural: 'projects',
+  singular: 'project',
+  shortNames: ['proj'],
+  namespaced: false,
+  schema: Project,
+  nameFormat: 'label',
+  hasStatus: true,
+  columns: [
+    { name: 'DISPLAY NAME', jsonPath: '.spec.displayName' },
+    { name: 'MEMBERS', jsonPath: '.spec.members[*].user', wide: true },
+    ageColumn,
+  ],
+};
