@@ -1,0 +1,115 @@
+// The composition root: the one place that wires store, garbage collector, compactor
+// and API server together. Nothing else constructs these; nothing runs at import time.
+import { mkdir } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { kinds } from './api/registry.ts';
+import { bearerTokenAuthenticator, ensureAdminToken } from './apiserver/authn.ts';
+import { buildApiServer } from './apiserver/server.ts';
+import { ensureServingCertificate } from './apiserver/tls.ts';
+import { Compactor } from './store/compactor.ts';
+import { GarbageCollector } from './store/garbage-collector.ts';
+import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
+
+export interface ServerOptions {
+  dataDir: string;
+  /** `HOST:PORT`; port 0 picks a free port. */
+  listen: string;
+  /** Serve plain HTTP; allowed only on loopback addresses. */
+  insecureHttp?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  logger?: Logger;
+}
+
+export interface RunningServer {
+  /** Base URL clients use, e.g. `https://127.0.0.1:6443`. */
+  url: string;
+  adminTokenPath: string;
+  /** SHA-256 fingerprint of the serving certificate (absent with --insecure-http). */
+  certificateFingerprint?: string;
+  close(): Promise<void>;
+}
+
+/** Split `HOST:PORT` (IPv6 as `[::1]:6443`) and check both halves. */
+export function parseListenAddress(listen: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(listen);
+  const host = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (!host || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`--listen: "${listen}" is not HOST:PORT (e.g. 127.0.0.1:6443)`);
+  }
+  return { host, port };
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const { host, port } = parseListenAddress(opts.listen);
+  if (opts.insecureHttp && !isLoopback(host)) {
+    throw new Error(
+      `--insecure-http is allowed only on a loopback address (127.0.0.1, ::1, localhost), not "${host}"`,
+    );
+  }
+  if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
+    throw new Error('--tls-cert and --tls-key must be given together');
+  }
+  const dataDir = resolve(opts.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const logger = opts.logger ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'info' });
+
+  const store = await openSqliteStore({ dataDir });
+  const gc = new GarbageCollector({ store, kinds, logger: logger.child({ component: 'gc' }) });
+  const compactor = new Compactor({ store, logger: logger.child({ component: 'compactor' }) });
+  const adminToken = await ensureAdminToken(dataDir);
+
+  const tls = opts.insecureHttp
+    ? undefined
+    : opts.tlsCert && opts.tlsKey
+      ? await readTlsFiles(opts.tlsCert, opts.tlsKey)
+      : await ensureServingCertificate(dataDir, [host]);
+
+  const app = await buildApiServer({
+    store,
+    authenticate: bearerTokenAuthenticator(adminToken),
+    logger: logger.child({ component: 'apiserver' }),
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+  });
+  await gc.start();
+  compactor.start();
+  await app.listen({ host, port });
+
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const urlHost = isIP(host) === 6 ? `[${host}]` : host;
+  const url = `${tls ? 'https' : 'http'}://${urlHost}:${boundPort}`;
+
+  let closed = false;
+  return {
+    url,
+    adminTokenPath: resolve(dataDir, 'admin.token'),
+    ...(tls?.fingerprint ? { certificateFingerprint: tls.fingerprint } : {}),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      compactor.stop();
+      await gc.stop();
+      await store.close();
+    },
+  };
+}
+
+async function readTlsFiles(certPath: string, keyPath: string) {
+  const { readFile } = await import('node:fs/promises');
+  return {
+    cert: await readFile(certPath, 'utf8'),
+    key: await readFile(keyPath, 'utf8'),
+    fingerprint: undefined,
+  };
+}
