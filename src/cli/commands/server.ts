@@ -1,0 +1,123 @@
+// `slipway server`: run the API server in this process until SIGINT/SIGTERM.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.ts';
+import { CliError } from '../errors.ts';
+
+interface ServerCommandOptions {
+  dataDir?: string;
+  listen: string;
+  insecureHttp?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+export function registerServer(program: Command, ctx: CommandContext): void {
+  program
+    .command('server')
+    .summary('run the Slipway API server')
+    .description(
+      'Run the Slipway API server with its embedded store until interrupted (SIGINT/SIGTERM\n' +
+        'shut it down gracefully). HTTPS with a self-signed certificate generated in the data\n' +
+        'directory unless --tls-cert/--tls-key are given; an admin token is written to\n' +
+        'DATA_DIR/admin.token on first start.',
+    )
+    .option(
+      '--data-dir <dir>',
+      'where the store, keys and token live (default $SLIPWAY_DATA_DIR or ./.data)',
+    )
+    .option('--listen <host:port>', 'address to serve on', '127.0.0.1:6443')
+    .option('--insecure-http', 'serve plain HTTP (loopback addresses only)')
+    .option('--tls-cert <file>', 'PEM certificate to serve instead of the generated one')
+    .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .action(async (options: ServerCommandOptions) => {
+      await runServer(ctx, options);
+    });
+}
+
+async function runServer(ctx: CommandContext, options: ServerCommandOptions): Promise<void> {
+  const host = listenHost(options.listen);
+  if (options.insecureHttp && !isLoopbackHost(host)) {
+    throw new CliError(
+      `--insecure-http is allowed only on a loopback address (127.0.0.1, ::1, localhost), not "${host}"; ` +
+        'drop --insecure-http to serve HTTPS',
+    );
+  }
+  if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) {
+    throw new CliError('--tls-cert and --tls-key must be given together');
+  }
+  const dataDir = resolve(options.dataDir ?? (ctx.io.env['SLIPWAY_DATA_DIR'] || '.data'));
+  // Loaded here so that other commands never load the server and its dependencies.
+  const { startServer } = await import('../../server.ts');
+  const server = await startServer({
+    dataDir,
+    listen: options.listen,
+    ...(options.insecureHttp ? { insecureHttp: true } : {}),
+    ...(options.tlsCert ? { tlsCert: resolve(options.tlsCert) } : {}),
+    ...(options.tlsKey ? { tlsKey: resolve(options.tlsKey) } : {}),
+  });
+  const fingerprint: unknown =
+    'certificateFingerprint' in server ? server.certificateFingerprint : undefined;
+  ctx.out(
+    usageBanner({
+      url: server.url,
+      tokenPath: server.adminTokenPath,
+      selfSigned: !options.insecureHttp && !options.tlsCert,
+      ...(typeof fingerprint === 'string' ? { fingerprint } : {}),
+    }),
+  );
+  await stopped(ctx.signal);
+  ctx.err('Shutting down…\n');
+  await server.close();
+}
+
+/** What to tell the user once the server listens: where it is and how to connect. */
+export function usageBanner(banner: {
+  url: string;
+  tokenPath: string;
+  selfSigned: boolean;
+  fingerprint?: string;
+}): string {
+  const { url, tokenPath, selfSigned, fingerprint } = banner;
+  const token = shellQuote(tokenPath);
+  const skip = selfSigned ? ' SLIPWAY_INSECURE_SKIP_TLS_VERIFY=true' : '';
+  const skipFlag = selfSigned ? ' --insecure-skip-tls-verify' : '';
+  return [
+    `Slipway API server listening on ${url}`,
+    `Admin token: ${tokenPath} (readable only by you; keep it secret)`,
+    ...(selfSigned ? ['TLS: self-signed certificate generated in the data directory'] : []),
+    ...(fingerprint ? [`Certificate SHA-256 fingerprint: ${fingerprint}`] : []),
+    '',
+    'Use it from another terminal:',
+    `  export SLIPWAY_SERVER=${url} SLIPWAY_TOKEN=$(cat ${token})${skip}`,
+    '  slipway get clustertemplates',
+    'or save the connection once:',
+    `  slipway login --server ${url} --token "$(cat ${token})"${skipFlag}`,
+    '',
+    'Press Ctrl-C to stop.',
+    '',
+  ].join('\n');
+}
+
+function stopped(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolveStopped) => {
+    if (!signal) return; // Nothing can stop us: serve forever.
+    if (signal.aborted) resolveStopped();
+    else signal.addEventListener('abort', () => resolveStopped(), { once: true });
+  });
+}
+
+function listenHost(listen: string): string {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(listen);
+  const host = match?.[1] ?? match?.[2];
+  if (!host) throw new CliError(`--listen: "${listen}" is not HOST:PORT (e.g. 127.0.0.1:6443)`);
+  return host;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
