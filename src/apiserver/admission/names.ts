@@ -1,0 +1,85 @@
+// Admission step 2: names. Object names are DNS-1123 labels or subdomains as the kind
+// requires (a ClusterDeployment name becomes host names, so it must be a label);
+// namespaces are labels. `generateName` gets a random suffix, as in Kubernetes.
+import { randomInt } from 'node:crypto';
+import {
+  dns1123LabelError,
+  dns1123SubdomainError,
+  invalid,
+  type FieldCause,
+  type KindDefinition,
+} from '../../api/index.ts';
+import type { AdmissionContext } from './types.ts';
+
+// Kubernetes' suffix alphabet: no vowels (no accidental words) and no look-alike characters.
+const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+const suffixLength = 5;
+
+export function randomNameSuffix(): string {
+  let suffix = '';
+  for (let i = 0; i < suffixLength; i++) suffix += suffixAlphabet[randomInt(suffixAlphabet.length)];
+  return suffix;
+}
+
+function nameError(kind: KindDefinition, name: string): string | undefined {
+  return kind.nameFormat === 'label' ? dns1123LabelError(name) : dns1123SubdomainError(name);
+}
+
+function maxNameLength(kind: KindDefinition): number {
+  return kind.nameFormat === 'label' ? 63 : 253;
+}
+
+export function checkNames(ctx: AdmissionContext): void {
+  const { kind, operation } = ctx.request;
+  const meta = ctx.object.metadata;
+  const causes: FieldCause[] = [];
+  const hasName = typeof meta.name === 'string' && meta.name !== '';
+  if (
+    operation === 'create' &&
+    !hasName &&
+    typeof meta.generateName === 'string' &&
+    meta.generateName !== ''
+  ) {
+    // Truncate the prefix so prefix + suffix still fits, as Kubernetes does.
+    const prefix = meta.generateName.slice(0, maxNameLength(kind) - suffixLength);
+    meta.name = prefix + randomNameSuffix();
+    const problem = nameError(kind, meta.name);
+    if (problem !== undefined) {
+      causes.push({
+        field: 'metadata.generateName',
+        message: `Invalid value: "${meta.generateName}": a prefix that ${problem}`,
+        reason: 'FieldValueInvalid',
+      });
+    }
+  } else if (!hasName) {
+    if (meta.name === undefined || meta.name === '') {
+      causes.push({
+        field: 'metadata.name',
+        message: 'Required value: name or generateName is required',
+        reason: 'FieldValueRequired',
+      });
+    }
+    // A name of the wrong type is left to schema validation, which names the type.
+  } else {
+    const problem = nameError(kind, meta.name);
+    if (problem !== undefined) {
+      causes.push({
+        field: 'metadata.name',
+        message: `Invalid value: "${meta.name}": ${problem}`,
+        reason: 'FieldValueInvalid',
+      });
+    }
+  }
+  if (typeof meta.namespace === 'string') {
+    const problem = dns1123LabelError(meta.namespace);
+    if (problem !== undefined) {
+      causes.push({
+        field: 'metadata.namespace',
+        message: `Invalid value: "${meta.namespace}": ${problem}`,
+        reason: 'FieldValueInvalid',
+      });
+    }
+  }
+  if (causes.length > 0)
+    throw invalid(kind.kind, typeof meta.name === 'string' ? meta.name : '', causes);
+}

@@ -1,0 +1,34 @@
+// The admission pipeline, in order: decode → names → schema → defaults → immutability.
+// Each step either changes the object or throws a 4xx SlipwayError; the caller writes
+// to the store only with what `admit` returns, so nothing is stored when a step fails.
+import { invalid, type AnyResource, type KindDefinition } from '../../api/index.ts';
+import { decodeObject } from './decode.ts';
+import { createDefaulter } from './defaults.ts';
+import { checkImmutableFields } from './immutability.ts';
+import { checkNames } from './names.ts';
+import type { AdmissionContext, AdmissionRequest } from './types.ts';
+import { createSchemaValidator } from './validate.ts';
+
+export interface Admission {
+  /** The object to store, admitted; throws BadRequest or Invalid (with causes) otherwise. */
+  admit(req: AdmissionRequest): AnyResource;
+}
+
+export function createAdmission(kinds: readonly KindDefinition[]): Admission {
+  const validateSchema = createSchemaValidator(kinds);
+  const applyDefaults = createDefaulter(kinds);
+  return {
+    admit(request) {
+      const ctx: AdmissionContext = { request, object: decodeObject(request) };
+      checkNames(ctx);
+      const causes = validateSchema(request.kind, ctx.object);
+      if (causes.length > 0) {
+        const name: unknown = ctx.object.metadata.name;
+        throw invalid(request.kind.kind, typeof name === 'string' ? name : '', causes);
+      }
+      applyDefaults(ctx);
+      checkImmutableFields(ctx);
+      return ctx.object;
+    },
+  };
+}

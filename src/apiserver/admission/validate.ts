@@ -1,0 +1,99 @@
+// Admission step 3: the object matches its kind's schema. Validators are compiled once
+// per kind; errors become causes with dotted field paths (`spec.config.workersNumber`),
+// and fields the schema does not declare are named as unknown rather than dropped.
+import { FormatRegistry, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+import type { AnyResource, FieldCause, KindDefinition } from '../../api/index.ts';
+import { labelErrors } from './labels.ts';
+
+/** `/spec/services/0/name` → `spec.services[0].name`, the form Kubernetes uses in causes. */
+export function fieldPath(pointer: string): string {
+  let path = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    if (/^\d+$/.test(segment)) path += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(segment)) path += path ? `.${segment}` : segment;
+    else path += `[${JSON.stringify(segment)}]`;
+  }
+  return path;
+}
+
+function literalValues(schema: TSchema): unknown[] | undefined {
+  const anyOf: unknown = schema['anyOf'];
+  if (!Array.isArray(anyOf)) return undefined;
+  const values: unknown[] = [];
+  for (const member of anyOf as TSchema[]) {
+    if (!('const' in member)) return undefined;
+    values.push(member['const']);
+  }
+  return values;
+}
+
+function describe(error: ValueError): { message: string; reason: string } {
+  switch (error.type) {
+    case ValueErrorType.ObjectAdditionalProperties:
+      return { message: 'unknown field', reason: 'FieldValueInvalid' };
+    case ValueErrorType.ObjectRequiredProperty:
+      return { message: 'Required value', reason: 'FieldValueRequired' };
+    case ValueErrorType.Union: {
+      const values = literalValues(error.schema);
+      if (values) {
+        return {
+          message: `Unsupported value: ${JSON.stringify(error.value)}: supported values: ${values.map((v) => JSON.stringify(v)).join(', ')}`,
+          reason: 'FieldValueNotSupported',
+        };
+      }
+      break;
+    }
+    case ValueErrorType.StringFormat:
+      if (error.schema['format'] === 'date-time') {
+        return {
+          message: `Invalid value: ${JSON.stringify(error.value)}: must be an RFC 3339 date-time`,
+          reason: 'FieldValueInvalid',
+        };
+      }
+      break;
+    default:
+      break;
+  }
+  return {
+    message: `Invalid value: ${JSON.stringify(error.value) ?? 'undefined'}: ${error.message.toLowerCase()}`,
+    reason: 'FieldValueInvalid',
+  };
+}
+
+/**
+ * TypeBox refuses strings with a format it has no checker for, so the formats our
+ * schemas use are registered here. The registry is TypeBox's own (process-wide); the
+ * checks are the standard ones, so registering twice is harmless.
+ */
+function registerFormats(): void {
+  if (!FormatRegistry.Has('date-time')) {
+    const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+    FormatRegistry.Set(
+      'date-time',
+      (value) => rfc3339.test(value) && !Number.isNaN(Date.parse(value)),
+    );
+  }
+}
+
+export type SchemaValidator = (kind: KindDefinition, object: AnyResource) => FieldCause[];
+
+export function createSchemaValidator(kinds: readonly KindDefinition[]): SchemaValidator {
+  registerFormats();
+  const checks = new Map<string, TypeCheck<TSchema>>();
+  for (const kind of kinds) checks.set(kind.kind, TypeCompiler.Compile(kind.schema));
+  return (kind, object) => {
+    const check = checks.get(kind.kind);
+    if (check === undefined) throw new Error(`no schema compiled for kind ${kind.kind}`);
+    if (check.Check(object)) return labelErrors(object.metadata.labels);
+    // TypeBox reports a missing property twice (required, then wrong type): keep the first per field.
+    const causes = new Map<string, FieldCause>();
+    for (const error of check.Errors(object)) {
+      const field = fieldPath(error.path);
+      if (!causes.has(field)) causes.set(field, { field, ...describe(error) });
+    }
+    return [...causes.values()];
+  };
+}

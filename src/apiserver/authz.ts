@@ -1,0 +1,56 @@
+// Authorization: may this caller do this? The second stage, after authentication and
+// before the body is even read. For now only admins may do anything; RBAC over
+// projects replaces `adminAuthorizer` in a later issue without touching the routes.
+import { AdminGroup, type UserInfo } from './authn.ts';
+
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+
+/** What a request wants to do, as in Kubernetes `authorizer.Attributes`. */
+export type RequestAttributes =
+  | {
+      resourceRequest: true;
+      verb: Verb;
+      apiGroup: string;
+      /** Plural, e.g. `clusterdeployments`. */
+      resource: string;
+      subresource?: string;
+      namespace?: string;
+      name?: string;
+    }
+  | { resourceRequest: false; verb: 'get'; path: string };
+
+export interface Decision {
+  allowed: boolean;
+  /** Why not, shown to the caller in the 403 Status. */
+  reason?: string;
+}
+
+export type Authorizer = (user: UserInfo, attrs: RequestAttributes) => Promise<Decision>;
+
+/** Allows members of `system:masters` everything, and nobody else anything. */
+export const adminAuthorizer: Authorizer = (user) =>
+  Promise.resolve(
+    user.groups.includes(AdminGroup)
+      ? { allowed: true }
+      : { allowed: false, reason: 'only administrators may use the API for now' },
+  );
+
+/** `clusterdeployments "x" is forbidden: User "u" cannot get resource ...`, as kubectl users know it. */
+export function forbiddenMessage(
+  user: UserInfo,
+  attrs: RequestAttributes,
+  reason?: string,
+): string {
+  const why = reason ? `: ${reason}` : '';
+  if (!attrs.resourceRequest) {
+    return `forbidden: User "${user.username}" cannot get path "${attrs.path}"${why}`;
+  }
+  const resource = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
+  const subject = attrs.name
+    ? `${attrs.resource}.${attrs.apiGroup} "${attrs.name}"`
+    : `${attrs.resource}.${attrs.apiGroup}`;
+  const scope = attrs.namespace
+    ? ` in the namespace "${attrs.namespace}"`
+    : ' at the cluster scope';
+  return `${subject} is forbidden: User "${user.username}" cannot ${attrs.verb} resource "${resource}" in API group "${attrs.apiGroup}"${scope}${why}`;
+}

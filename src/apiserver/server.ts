@@ -1,0 +1,195 @@
+// The API server: Fastify with Kubernetes-style routes. Every request passes the same
+// stages in order, each in its own module:
+//   authentication (authn.ts) → authorization (authz.ts) → body decoding (body.ts)
+//   → admission (admission/) → store
+// and every failure, Fastify's own included, answers a Kubernetes Status (status.ts).
+// The caller owns listening and closing; nothing here starts at import time.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import {
+  SlipwayError,
+  StatusReason,
+  kinds as allKinds,
+  type KindDefinition,
+} from '../api/index.ts';
+import type { Store, Watch } from '../store/types.ts';
+import { createAdmission } from './admission/pipeline.ts';
+import type { Authenticator, UserInfo } from './authn.ts';
+import {
+  adminAuthorizer,
+  forbiddenMessage,
+  type Authorizer,
+  type RequestAttributes,
+} from './authz.ts';
+import { decodeBody, defaultBodyLimitBytes } from './body.ts';
+import { registerDiscoveryRoutes, type VersionInfo } from './routes/discovery.ts';
+import { registerResourceRoutes } from './routes/resources.ts';
+import { resourceRoutes, verbOf, type ResourceParams } from './routes/target.ts';
+import { failureStatus, toSlipwayError } from './status.ts';
+
+export interface ApiServerOptions {
+  store: Store;
+  authenticate: Authenticator;
+  /** Defaults to `adminAuthorizer` (administrators may do everything, nobody else anything). */
+  authorize?: Authorizer;
+  /** A pino logger, or false (the default) for none. Authorization headers are redacted. */
+  logger?: Logger | false;
+  /** Largest accepted request body; default 3 MiB, as Kubernetes. Larger bodies answer 413. */
+  bodyLimitBytes?: number;
+  /** Served at /version. */
+  version?: VersionInfo;
+  /** Serve HTTPS with this PEM certificate and key (see tls.ts); plain HTTP without. */
+  https?: { cert: string; key: string };
+  /** Kinds to serve; defaults to every kind in the registry. */
+  kinds?: readonly KindDefinition[];
+  /** Interval of BOOKMARK events on watches that allow them; default 60 s. */
+  watchBookmarkIntervalMs?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller; undefined only on public routes. */
+    user: UserInfo | undefined;
+  }
+  interface FastifyContextConfig {
+    /** Answer without authentication (health and version). */
+    public?: boolean;
+  }
+}
+
+const resourceRouteUrls = new Set<string>(resourceRoutes);
+
+function redactingLogger(logger: Logger): Logger {
+  // Fastify logs no headers by default; this guards against a caller's serializers that do.
+  return logger.child(
+    {},
+    {
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'],
+        censor: '[redacted]',
+      },
+    },
+  );
+}
+
+export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
+  const kinds = opts.kinds ?? allKinds;
+  const bodyLimit = opts.bodyLimitBytes ?? defaultBodyLimitBytes;
+  const authorize = opts.authorize ?? adminAuthorizer;
+  const options = {
+    bodyLimit,
+    // Names may be 253 characters; find-my-way's default of 100 would turn them into 404s.
+    routerOptions: { maxParamLength: 512 },
+    ...(opts.logger ? { loggerInstance: redactingLogger(opts.logger) } : { logger: false }),
+  };
+  // The https variant only changes the type of `app.server`; callers see a FastifyInstance either way.
+  const app = (opts.https
+    ? Fastify({ ...options, https: opts.https })
+    : Fastify(options)) as unknown as FastifyInstance;
+
+  app.decorateRequest('user', undefined);
+  app.addHook('onRequest', authenticationHook(opts.authenticate));
+  app.addHook('onRequest', authorizationHook(authorize));
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    try {
+      done(null, decodeBody(req.method, req.headers['content-type'], body as string));
+    } catch (err: unknown) {
+      done(err instanceof Error ? err : new Error(String(err)), undefined);
+    }
+  });
+
+  app.setErrorHandler((err: unknown, req, reply) => {
+    const failure = toSlipwayError(err, bodyLimit);
+    if (failure.reason === StatusReason.InternalError) req.log.error({ err }, 'request failed');
+    if (failure.reason === StatusReason.Unauthorized)
+      reply.header('www-authenticate', 'Bearer realm="slipway"');
+    return reply.code(failure.code).send(failureStatus(failure));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? req.url;
+    const failure = new SlipwayError(
+      StatusReason.NotFound,
+      `the server could not find the requested resource (${req.method} ${path})`,
+    );
+    return reply.code(404).send(failureStatus(failure));
+  });
+
+  const activeWatches = new Set<Watch>();
+  // End watch streams before the listener closes, or close() would wait for them forever.
+  app.addHook('preClose', (done) => {
+    for (const watch of activeWatches) watch.close();
+    done();
+  });
+
+  registerDiscoveryRoutes(app, {
+    store: opts.store,
+    kinds,
+    version: opts.version ?? { version: '0.0.0-dev' },
+  });
+  registerResourceRoutes(app, {
+    store: opts.store,
+    admission: createAdmission(kinds),
+    active: activeWatches,
+    bookmarkIntervalMs: opts.watchBookmarkIntervalMs ?? 60_000,
+  });
+  await app.ready();
+  return app;
+}
+
+function authenticationHook(authenticate: Authenticator) {
+  return async (req: FastifyRequest): Promise<void> => {
+    if (req.routeOptions.config.public === true) return;
+    const user = await authenticate(req);
+    if (user === undefined) throw new SlipwayError(StatusReason.Unauthorized, 'Unauthorized');
+    req.user = user;
+  };
+}
+
+function authorizationHook(authorize: Authorizer) {
+  return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const user = req.user;
+    if (user === undefined) return; // public route
+    const attrs = requestAttributes(req);
+    const decision = await authorize(user, attrs);
+    if (!decision.allowed)
+      throw new SlipwayError(
+        StatusReason.Forbidden,
+        forbiddenMessage(user, attrs, decision.reason),
+      );
+  };
+}
+
+const methodVerbs = {
+  GET: 'get',
+  HEAD: 'get',
+  POST: 'create',
+  PUT: 'update',
+  PATCH: 'patch',
+  DELETE: 'delete',
+} as const;
+
+/** Derived from the URL alone, as Kubernetes' RequestInfo: authorization must not depend on the body. */
+function requestAttributes(req: FastifyRequest): RequestAttributes {
+  const path = req.url.split('?')[0] ?? req.url;
+  if (!resourceRouteUrls.has(req.routeOptions.url ?? ''))
+    return { resourceRequest: false, verb: 'get', path };
+  const params = req.params as ResourceParams;
+  const query = req.query as Record<string, unknown>;
+  const watch = query['watch'] === 'true' || query['watch'] === '1';
+  const verb =
+    verbOf(req.method, params, watch) ??
+    methodVerbs[req.method as keyof typeof methodVerbs] ??
+    'get';
+  const attrs: RequestAttributes = {
+    resourceRequest: true,
+    verb,
+    apiGroup: 'slipway.dev',
+    resource: params.plural,
+  };
+  if (params.subresource !== undefined) attrs.subresource = params.subresource;
+  if (params.namespace !== undefined) attrs.namespace = params.namespace;
+  if (params.name !== undefined) attrs.name = params.name;
+  return attrs;
+}
