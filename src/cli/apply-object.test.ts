@@ -24,7 +24,7 @@ const target = (object: Record<string, unknown>): ManifestTarget => ({
   kind: clusterDeploymentKind,
   namespace: 'default',
   name: 'demo',
-  object: { metadata: {}, ...object } as ManifestTarget['object'],
+  object: { metadata: {}, ...object },
 });
 
 test('an update replaces the spec, merges labels, keeps what the server owns', () => {

@@ -44,17 +44,19 @@ export async function* observe(
     try {
       const watchQuery = { ...query, resourceVersion, allowWatchBookmarks: 'true' };
       for await (const event of client.watch(path, watchQuery, signal)) {
-        received = true;
         if (event.type === 'ERROR') {
           const status = event.object as unknown as StatusBody;
           throw new ApiError(status.code ?? 500, status);
         }
+        received = true;
         resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
         if (event.type !== 'BOOKMARK') yield { type: event.type, object: event.object };
       }
     } catch (err: unknown) {
       if (!isApiError(err, 410)) throw err;
       resourceVersion = undefined;
+      // A fresh list's version should never be too old; if it is, do not spin.
+      if (!received) await delay(options.reconnectDelayMs ?? 1000, undefined, { signal });
       continue;
     }
     signal?.throwIfAborted();
