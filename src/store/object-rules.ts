@@ -103,6 +103,16 @@ function generatedName(prefix: string): string {
   return prefix + Array.from(bytes, (b) => suffixAlphabet[b % suffixAlphabet.length]).join('');
 }
 
+/** Kind, namespace and name of an object a caller passed in. */
+export function identity(obj: AnyResource): { kind: string; namespace?: string; name: string } {
+  const meta = requireMetadata(obj);
+  return {
+    kind: obj.kind,
+    ...(meta.namespace ? { namespace: meta.namespace } : {}),
+    name: meta.name,
+  };
+}
+
 /** The object a create stores (without resourceVersion), and its key. */
 export function prepareCreate(
   def: KindDefinition,
@@ -240,6 +250,15 @@ export function prepareDelete(existing: AnyResource, opts: DeleteOptions, now: s
     action: 'write',
     object: { ...existing, metadata: { ...metadata, deletionTimestamp: now } },
   };
+}
+
+/** What a dry run returns: the would-be object, at the revision it is still at. */
+export function dryRunResult(existing: AnyResource | undefined, plan: WritePlan): AnyResource {
+  const rv = existing?.metadata.resourceVersion;
+  const { object } = plan;
+  return rv === undefined
+    ? object
+    : { ...object, metadata: { ...object.metadata, resourceVersion: rv } };
 }
 
 /** The error a closed store answers with. */

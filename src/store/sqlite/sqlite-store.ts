@@ -15,7 +15,9 @@ import {
   type Keyring,
 } from '../encryption.ts';
 import {
+  dryRunResult,
   formatTimestamp,
+  identity,
   kindResolver,
   objectKey,
   prepareCreate,
@@ -90,19 +92,6 @@ function attempt<T>(fn: () => T): Promise<T> {
   }
 }
 
-/** Kind, namespace and name of an object a caller passed in. */
-function identity(obj: AnyResource): { kind: string; namespace?: string; name: string } {
-  const meta = (obj as Partial<AnyResource> | null)?.metadata;
-  if (typeof meta !== 'object' || meta === null) {
-    throw badRequest('object has no metadata', [{ field: 'metadata', message: 'Required value' }]);
-  }
-  return {
-    kind: obj.kind,
-    ...(meta.namespace ? { namespace: meta.namespace } : {}),
-    name: meta.name,
-  };
-}
-
 export class SqliteStore implements Store {
   readonly #db: StoreDatabase;
   readonly #codec: BodyCodec;
@@ -156,11 +145,7 @@ export class SqliteStore implements Store {
     const db = this.#open();
     if (dryRun) {
       const existing = this.#read(key)?.object;
-      const { object } = decide(existing);
-      const rv = existing?.metadata.resourceVersion;
-      return rv === undefined
-        ? object
-        : { ...object, metadata: { ...object.metadata, resourceVersion: rv } };
+      return dryRunResult(existing, decide(existing));
     }
     let change: ChangeRecord | undefined;
     const result = db.transaction(() => {
