@@ -20,6 +20,7 @@ test('kinds by kind, plural, singular or short name, any case', () => {
 
 test('KIND NAME... and KIND/NAME... forms', () => {
   assert.deepEqual(summary(['cld', 'a', 'b']), [['ClusterDeployment', 'a', 'b']]);
+  assert.deepEqual(summary(['cld,ct']), [['ClusterDeployment'], ['ClusterTemplate']]);
   assert.deepEqual(summary(['cld/a', 'cld/b', 'ct/x']), [
     ['ClusterDeployment', 'a', 'b'],
     ['ClusterTemplate', 'x'],

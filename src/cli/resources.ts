@@ -42,8 +42,8 @@ export interface ResourceTarget {
 }
 
 /**
- * Read kubectl-style resource arguments: `KIND`, `KIND NAME...` or `KIND/NAME...`
- * (the latter may mix kinds). Consecutive names of one kind are grouped.
+ * Read kubectl-style resource arguments: `KIND`, `KIND[,KIND...] NAME...` or
+ * `KIND/NAME...` (the latter may mix kinds). Consecutive names of one kind are grouped.
  */
 export function parseResourceArgs(args: readonly string[]): ResourceTarget[] {
   const [first, ...rest] = args;
@@ -59,7 +59,8 @@ export function parseResourceArgs(args: readonly string[]): ResourceTarget[] {
         `there is no need to specify a resource type as a separate argument when passing arguments in resource/name form ("${bad}")`,
       );
     }
-    return [{ kind: kindFromUser(first), names: rest }];
+    // `cld,ct` lists (or fetches the named objects of) several kinds.
+    return first.split(',').map((typed) => ({ kind: kindFromUser(typed), names: [...rest] }));
   }
   const targets: ResourceTarget[] = [];
   for (const arg of args) {

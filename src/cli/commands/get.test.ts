@@ -127,3 +127,15 @@ test('--watch prints the table, then a row per change', async () => {
   assert.match(lines[1] ?? '', /^demo .* False /);
   assert.match(lines[2] ?? '', /^demo .* True /);
 });
+
+test('several kinds and names: found objects are printed, missing ones reported', async () => {
+  const run = await slipway(fake, ['get', 'cld,ct', 'demo']);
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /^NAME\s+TEMPLATE/);
+  assert.match(run.stdout, /\ndemo\s+k3s-1-31/);
+  assert.equal(run.stderr, 'Error from server (NotFound): clustertemplates "demo" not found\n');
+  const lists = await slipway(fake, ['get', 'cld,machines', '-o', 'name']);
+  assert.equal(lists.stdout, 'clusterdeployment/demo\n');
+  const acrossNamespaces = await slipway(fake, ['get', 'cld', 'demo', '-A']);
+  assert.match(acrossNamespaces.stderr, /cannot be retrieved by name across all namespaces/);
+});

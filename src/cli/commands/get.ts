@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { ApiVersion, type AnyResource, type KindDefinition } from '../../api/index.ts';
 import type { ApiClient } from '../client.ts';
 import type { CommandContext } from '../context.ts';
-import { CliError } from '../errors.ts';
+import { CliError, formatError, isApiError } from '../errors.ts';
 import { observe } from '../observe.ts';
 import { resourceTable, toJson, toNames, toYaml, type OutputFormat } from '../printers.ts';
 import {
@@ -79,27 +79,39 @@ async function runGet(
     await watchTarget(ctx, client, target, namespace, options);
     return;
   }
+  if (namespace === undefined && targets.some((t) => t.kind.namespaced && t.names.length > 0)) {
+    throw new CliError('a resource cannot be retrieved by name across all namespaces; use -n');
+  }
   const single = targets.length === 1 && targets[0]?.names.length === 1;
   const printed: { kind: KindDefinition; items: AnyResource[] }[] = [];
   for (const { kind, names } of targets) {
     if (names.length === 0) {
       const list = await client.list(resourcePath(kind, namespace), selectorQuery(options));
       printed.push({ kind, items: list.items });
-    } else {
-      const items = [];
-      for (const name of names) {
-        items.push(await client.request<AnyResource>('GET', resourcePath(kind, namespace, name)));
-      }
-      printed.push({ kind, items });
+      continue;
     }
+    const items = [];
+    for (const name of names) {
+      try {
+        items.push(await client.request<AnyResource>('GET', resourcePath(kind, namespace, name)));
+      } catch (err: unknown) {
+        // Like kubectl: report each missing object and still print the others.
+        if (!isApiError(err, 404)) throw err;
+        ctx.err(`${formatError(err)}\n`);
+        ctx.exitCode = 1;
+      }
+    }
+    printed.push({ kind, items });
   }
   const items = printed.flatMap((p) => p.items);
   if (format === 'yaml' || format === 'json') {
+    if (single && items.length === 0) return;
     const value = single ? items[0] : { apiVersion: ApiVersion, kind: 'List', items };
     ctx.out(format === 'yaml' ? toYaml(value) : toJson(value));
     return;
   }
   if (items.length === 0) {
+    if (ctx.exitCode !== 0) return;
     const scope =
       namespace && targets.some((t) => t.kind.namespaced) ? ` in ${namespace} namespace` : '';
     ctx.err(`No resources found${scope}.\n`);
