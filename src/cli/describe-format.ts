@@ -53,7 +53,11 @@ export function describeObject(
   }
   for (const [key, value] of Object.entries(object)) {
     if (ownSections.has(key) || value === undefined) continue;
-    lines.push(`${sectionTitle(key)}:`, ...yamlBlock(key === 'data' ? dataSizes(value) : value));
+    if (isRecord(value) || Array.isArray(value)) {
+      lines.push(`${sectionTitle(key)}:`, ...yamlBlock(key === 'data' ? dataSizes(value) : value));
+    } else {
+      field(sectionTitle(key), text(value));
+    }
   }
   const status = isRecord(object.status) ? object.status : undefined;
   const { conditions, ...rest } = status ?? {};

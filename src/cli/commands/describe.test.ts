@@ -94,7 +94,7 @@ test('describe shows metadata, spec, status, conditions and the events of the ob
 test('describe never shows secret values, only their sizes', async () => {
   const run = await slipway(fake, ['describe', 'secret/kubeconfig']);
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stdout, /\nData:\n {2}value: 16 bytes\n/);
+  assert.match(run.stdout, /\nType: {9}slipway.dev\/kubeconfig\nData:\n {2}value: 16 bytes\n/);
   assert.doesNotMatch(run.stdout, /top secret|dG9w/);
   assert.match(run.stdout, /\nEvents:\n {2}<none>\n/);
 });

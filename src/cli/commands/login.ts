@@ -2,7 +2,13 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ApiClient } from '../client.ts';
-import { configPath, parseBooleanEnv, writeConfigFile, type ConfigFile } from '../config.ts';
+import {
+  configPath,
+  parseBooleanEnv,
+  writeConfigFile,
+  type ConfigFile,
+  type Connection,
+} from '../config.ts';
 import type { CommandContext } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { apiBasePath } from '../resources.ts';
@@ -46,26 +52,20 @@ async function runLogin(ctx: CommandContext, command: Command): Promise<void> {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new CliError(`--server: "${server}" must start with https:// or http://`);
   }
+  // As for every command: a CA given on the command line means "verify".
   const insecureSkipTlsVerify =
     flags.insecureSkipTlsVerify ??
-    parseBooleanEnv(env['SLIPWAY_INSECURE_SKIP_TLS_VERIFY']) ??
-    false;
+    (flags.certificateAuthority
+      ? false
+      : (parseBooleanEnv(env['SLIPWAY_INSECURE_SKIP_TLS_VERIFY']) ?? false));
   const certificateAuthority = flags.certificateAuthority && resolve(flags.certificateAuthority);
-  const config: ConfigFile = {
+  const connection: Connection = {
     server: server.replace(/\/+$/, ''),
     token,
-    ...(insecureSkipTlsVerify ? { insecureSkipTlsVerify } : {}),
+    insecureSkipTlsVerify,
     ...(certificateAuthority && !insecureSkipTlsVerify ? { certificateAuthority } : {}),
   };
-  const client = await ApiClient.connect(
-    {
-      server: config.server ?? server,
-      token,
-      insecureSkipTlsVerify,
-      ...(config.certificateAuthority ? { certificateAuthority: config.certificateAuthority } : {}),
-    },
-    ctx.signal,
-  );
+  const client = await ApiClient.connect(connection, ctx.signal);
   try {
     // Discovery needs a valid token, so this checks both the server and the token.
     await client.request('GET', apiBasePath);
@@ -73,6 +73,8 @@ async function runLogin(ctx: CommandContext, command: Command): Promise<void> {
     await client.close();
   }
   const path = configPath(env);
+  const { insecureSkipTlsVerify: skip, ...saved } = connection;
+  const config: ConfigFile = { ...saved, ...(skip ? { insecureSkipTlsVerify: true } : {}) };
   await writeConfigFile(path, config);
-  ctx.out(`Logged in to ${config.server}; connection saved to ${path}\n`);
+  ctx.out(`Logged in to ${connection.server}; connection saved to ${path}\n`);
 }
