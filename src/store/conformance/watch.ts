@@ -132,6 +132,17 @@ export function watchSuite(newStore: NewStore): void {
       }),
     );
 
+    check("watching from a list's resourceVersion misses nothing, even on an empty store", () =>
+      withStore(newStore, async (store) => {
+        const list = await store.list('Machine');
+        assert.notEqual(list.resourceVersion, '0', '"0" would mean "from now"');
+        await store.create(machine('first'));
+        const watch = await store.watch({ kind: 'Machine', resourceVersion: list.resourceVersion });
+        assert.deepEqual(await nextEvents(watch, 1), ['ADDED first']);
+        watch.close();
+      }),
+    );
+
     check('without a revision (or "0") a watch starts now', () =>
       withStore(newStore, async (store) => {
         await store.create(machine('old'));

@@ -25,9 +25,11 @@ export interface LogRow {
   prevBody: StoredBody | null;
 }
 
+// The revision starts at 1, as etcd's does: a list of an empty store then reports "1",
+// and a watch from there misses nothing, whereas "0" would mean "from now".
 const schema = `
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO store_meta (key, value) VALUES ('schema', 1), ('revision', 0), ('compacted', 0);
+INSERT OR IGNORE INTO store_meta (key, value) VALUES ('schema', 1), ('revision', 1), ('compacted', 0);
 CREATE TABLE IF NOT EXISTS objects (
   id INTEGER PRIMARY KEY,
   kind TEXT NOT NULL,

@@ -60,13 +60,7 @@ export interface SqliteStoreOptions {
   timers?: IntervalTimers;
 }
 
-/**
- * Open (or create) the store in `opts.dataDir`.
- *
- * @example
- * const store = await openSqliteStore({ dataDir: '.data' });
- * await store.create({ apiVersion: ApiVersion, kind: 'IPPool', metadata: { name: 'lab' }, spec });
- */
+/** Open (or create) the store in `opts.dataDir`, e.g. `openSqliteStore({ dataDir: '.data' })`. */
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
   const db = new StoreDatabase(join(opts.dataDir, 'store.db'), opts.busyTimeoutMs ?? 5000);
