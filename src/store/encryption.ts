@@ -6,7 +6,13 @@
 // first key encrypts; every key decrypts. Rotation, as in kube-apiserver's
 // EncryptionConfiguration: rotateEncryptionKey (new primary) → restart or
 // store.reencryptAll() (rewrites every row under the primary) → pruneEncryptionKeys.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError, StatusReason } from '../api/errors.ts';
@@ -41,12 +47,24 @@ function decryptError(what: string, why: string): SlipwayError {
 /** The keys of one data directory; the first is the primary (encrypting) key. */
 export class Keyring {
   readonly keys: readonly EncryptionKey[];
-  readonly #byId: Map<string, Buffer>;
+  // KeyObjects made once: building one per call from raw bytes costs more than the AES.
+  readonly #byId: Map<string, KeyObject>;
+  #ivPool = Buffer.alloc(0);
+  #ivOffset = 0;
 
   constructor(keys: readonly EncryptionKey[]) {
     if (keys.length === 0) throw new Error('an encryption keyring needs at least one key');
     this.keys = keys;
-    this.#byId = new Map(keys.map((k) => [k.id, k.key]));
+    this.#byId = new Map(keys.map((k) => [k.id, createSecretKey(k.key)]));
+  }
+
+  /** A fresh random IV, drawn from a pool refilled from the CSPRNG (like randomUUID's). */
+  #nextIv(): Buffer {
+    if (this.#ivOffset + ivLength > this.#ivPool.length) {
+      this.#ivPool = randomBytes(ivLength * 256);
+      this.#ivOffset = 0;
+    }
+    return this.#ivPool.subarray(this.#ivOffset, (this.#ivOffset += ivLength));
   }
 
   get primaryId(): string {
@@ -55,14 +73,22 @@ export class Keyring {
 
   /** Seal `plaintext`, binding `aad` (which must be given again to open it). */
   encrypt(plaintext: string, aad: string): Uint8Array {
-    const [primary] = this.keys;
-    if (!primary) throw new Error('no encryption key');
-    const iv = randomBytes(ivLength);
-    const cipher = createCipheriv('aes-256-gcm', primary.key, iv);
+    const id = this.primaryId;
+    const key = this.#byId.get(id);
+    if (!key) throw new Error('no encryption key');
+    const iv = this.#nextIv();
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(Buffer.from(aad));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    const id = Buffer.from(primary.id);
-    return Buffer.concat([magic, Buffer.of(id.length), id, iv, cipher.getAuthTag(), ciphertext]);
+    const idBytes = Buffer.from(id);
+    return Buffer.concat([
+      magic,
+      Buffer.of(idBytes.length),
+      idBytes,
+      iv,
+      cipher.getAuthTag(),
+      ciphertext,
+    ]);
   }
 
   /** Open an envelope made by encrypt. `what` names the row in error messages. */
