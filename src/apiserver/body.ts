@@ -76,7 +76,7 @@ export function parseJson(text: string): unknown {
     // V8 quotes the whole body in some messages; the position is enough and bodies may hold secrets.
     const reason = message
       .replace(/\s*(?:in JSON )?at position \d+.*$/s, '')
-      .replace(/, "[\s\S]*" is not valid JSON$/, '');
+      .replace(/, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/, '');
     throw badRequest(`invalid JSON at line ${line}, column ${column}: ${reason}`);
   }
   if (protoKey.test(text)) rejectProtoKeys(value);

@@ -12,7 +12,7 @@ import {
   kinds as allKinds,
   type KindDefinition,
 } from '../api/index.ts';
-import type { Store, Watch } from '../store/types.ts';
+import type { Store } from '../store/types.ts';
 import { createAdmission } from './admission/pipeline.ts';
 import type { Authenticator, UserInfo } from './authn.ts';
 import {
@@ -24,6 +24,7 @@ import {
 import { decodeBody, defaultBodyLimitBytes } from './body.ts';
 import { registerDiscoveryRoutes, type VersionInfo } from './routes/discovery.ts';
 import { registerResourceRoutes } from './routes/resources.ts';
+import { closeActiveWatches, type ActiveWatch } from './routes/watch.ts';
 import { resourceRoutes, verbOf, type ResourceParams } from './routes/target.ts';
 import { failureStatus, toSlipwayError } from './status.ts';
 
@@ -116,12 +117,10 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     return reply.code(404).send(failureStatus(failure));
   });
 
-  const activeWatches = new Set<Watch>();
-  // End watch streams before the listener closes, or close() would wait for them forever.
-  app.addHook('preClose', (done) => {
-    for (const watch of activeWatches) watch.close();
-    done();
-  });
+  const activeWatches = new Set<ActiveWatch>();
+  // End watch streams before the listener closes: the listener then closes their idle
+  // connections at once instead of waiting for them (or for the keep-alive timeout).
+  app.addHook('preClose', () => closeActiveWatches(activeWatches));
 
   registerDiscoveryRoutes(app, {
     store: opts.store,

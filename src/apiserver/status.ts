@@ -25,7 +25,9 @@ export interface Status {
 export function failureStatus(err: SlipwayError): Status {
   const details: StatusDetails = {};
   if (err.details.name !== undefined) details.name = err.details.name;
-  details.group = err.details.group ?? Group;
+  if (err.details.kind !== undefined || err.details.name !== undefined) {
+    details.group = err.details.group ?? Group;
+  }
   if (err.details.kind !== undefined) details.kind = err.details.kind;
   if (err.details.causes !== undefined && err.details.causes.length > 0) {
     details.causes = err.details.causes;

@@ -78,8 +78,8 @@ export function verbOf(method: string, params: ResourceParams, watch: boolean): 
   switch (method) {
     case 'GET':
     case 'HEAD':
-      if (named) return 'get';
-      return watch ? 'watch' : 'list';
+      if (watch) return sub ? undefined : 'watch';
+      return named ? 'get' : 'list';
     case 'POST':
       return named ? undefined : 'create';
     case 'PUT':

@@ -6,13 +6,7 @@
 // clients handle "too old" the same way whether it happens at the start or later.
 import type { ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
-import {
-  ApiVersion,
-  SlipwayError,
-  StatusReason,
-  isSlipwayError,
-  type AnyResource,
-} from '../../api/index.ts';
+import { ApiVersion, StatusReason, isSlipwayError, type AnyResource } from '../../api/index.ts';
 import type { ListOptions, Store, Watch, WatchEvent, WatchOptions } from '../../store/types.ts';
 import { failureStatus, toSlipwayError, type Status } from '../status.ts';
 import type { ReadQuery } from '../query.ts';
@@ -20,13 +14,42 @@ import type { Target } from './target.ts';
 
 export interface WatchDeps {
   store: Store;
-  /** Watches being served; shutdown closes them so `app.close()` never waits on a stream. */
-  active: Set<Watch>;
+  /** Streams being served; shutdown ends them so `app.close()` never waits on one. */
+  active: Set<ActiveWatch>;
   /** How often to send BOOKMARK events when the client allows them. */
   bookmarkIntervalMs: number;
 }
 
 /** What goes on the wire: store events, bookmarks with only a revision, and errors. */
+export interface ActiveWatch {
+  /** Ask the stream to end after what it is writing. */
+  close(): void;
+  /** End it now, dropping the connection (for a client that stopped reading). */
+  abort(): void;
+  /** Settles once the response has ended and the store watch is closed. */
+  done: Promise<void>;
+}
+
+/**
+ * End every stream and wait until their responses are finished, so their connections
+ * are idle when the listener closes. A client that stopped reading gets `graceMs`.
+ */
+export async function closeActiveWatches(active: Set<ActiveWatch>, graceMs = 1000): Promise<void> {
+  const streams = [...active];
+  for (const stream of streams) stream.close();
+  const all = Promise.all(streams.map((stream) => stream.done));
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), graceMs);
+  });
+  const outcome = await Promise.race([all, grace]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    for (const stream of active) stream.abort();
+    await all;
+  }
+}
+
 type WireEvent =
   WatchEvent | { type: 'BOOKMARK'; object: BookmarkObject } | { type: 'ERROR'; object: Status };
 
@@ -77,13 +100,14 @@ export async function serveWatch(
   const selection: ListOptions = {};
   if (target.namespace !== undefined) selection.namespace = target.namespace;
   if (query.labelSelector !== undefined) selection.labelSelector = query.labelSelector;
-  if (query.fieldSelector !== undefined) selection.fieldSelector = query.fieldSelector;
-  if (target.name !== undefined) {
-    throw new SlipwayError(
-      StatusReason.BadRequest,
-      'watch a single object with fieldSelector=metadata.name=NAME on the collection',
-    );
-  }
+  // A watch on one object's URL is a watch on the collection narrowed to its name, as in Kubernetes.
+  const fieldSelector = [
+    query.fieldSelector,
+    target.name !== undefined ? `metadata.name=${target.name}` : undefined,
+  ]
+    .filter((part) => part !== undefined)
+    .join(',');
+  if (fieldSelector !== '') selection.fieldSelector = fieldSelector;
 
   let initial: AnyResource[] = [];
   let from = query.resourceVersion;
@@ -105,9 +129,11 @@ export async function serveWatch(
     return;
   }
 
-  deps.active.add(watch);
   const raw = startStream(reply);
   const stop = () => watch.close();
+  const finished = Promise.withResolvers<void>();
+  const active: ActiveWatch = { close: stop, abort: () => raw.destroy(), done: finished.promise };
+  deps.active.add(active);
   raw.on('close', stop);
   const timer =
     query.timeoutSeconds !== undefined ? setTimeout(stop, query.timeoutSeconds * 1000) : undefined;
@@ -129,8 +155,9 @@ export async function serveWatch(
     if (timer !== undefined) clearTimeout(timer);
     raw.off('close', stop);
     watch.close();
-    deps.active.delete(watch);
-    if (!raw.destroyed) raw.end();
+    deps.active.delete(active);
+    if (raw.destroyed) finished.resolve();
+    else raw.end(() => finished.resolve());
   }
 }
 
