@@ -58,6 +58,9 @@ export function crudSuite(newStore: NewStore): void {
         const created = await store.create(pool);
         assert.equal(created.metadata.namespace, undefined);
         assert.deepEqual(await store.get('IPPool', undefined, 'lab'), created);
+        // A namespace means nothing to a cluster-scoped kind.
+        assert.deepEqual(await store.get('IPPool', 'team-a', 'lab'), created);
+        assert.deepEqual((await store.list('IPPool', { namespace: 'team-a' })).items, [created]);
         const updated = await store.update({
           ...created,
           spec: { addresses: ['10.0.1.0/28'], prefix: 28 },

@@ -18,10 +18,12 @@ function describe(key: ObjectKey): string {
 
 export class BodyCodec {
   keyring: Keyring;
+  readonly encryptedKinds: readonly string[];
   readonly #encrypted: ReadonlySet<string>;
 
-  constructor(keyring: Keyring, encryptedKinds: Iterable<string>) {
+  constructor(keyring: Keyring, encryptedKinds: readonly string[]) {
     this.keyring = keyring;
+    this.encryptedKinds = encryptedKinds;
     this.#encrypted = new Set(encryptedKinds);
   }
 

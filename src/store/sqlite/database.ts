@@ -111,6 +111,20 @@ export class StoreDatabase {
     }
   }
 
+  /**
+   * A transaction that leaves no trace of what it overwrites: secure_delete zeroes the
+   * old content, and the checkpoint moves the new pages out of the WAL. For resealing.
+   */
+  scrubbingTransaction<T>(fn: () => T): T {
+    this.#db.exec('PRAGMA secure_delete = ON');
+    try {
+      return this.transaction(fn);
+    } finally {
+      this.#db.exec('PRAGMA secure_delete = OFF');
+      this.checkpoint();
+    }
+  }
+
   meta(key: 'revision' | 'compacted'): number {
     const row = this.#stmt('SELECT value FROM store_meta WHERE key = ?').get(key);
     return Number(row?.['value'] ?? 0);
@@ -192,12 +206,19 @@ export class StoreDatabase {
     this.#stmt('DELETE FROM watch_log WHERE revision <= ?').run(revision);
   }
 
-  /** Every row holding an encrypted body, for re-encryption. */
-  encryptedRows(): { objects: (ObjectRow & { id: number; kind: string })[]; log: LogRow[] } {
+  /**
+   * Rows holding an encrypted body, plus rows of `kinds` (those encrypted at rest) still
+   * in plain text, e.g. written before their kind was marked encrypted.
+   */
+  sealableRows(kinds: readonly string[] = []): {
+    objects: (ObjectRow & { id: number; kind: string })[];
+    log: LogRow[];
+  } {
+    const inKinds = 'kind IN (SELECT value FROM json_each(?))';
     const objects = this.#stmt(
-      "SELECT id, kind, namespace, name, revision, body FROM objects WHERE typeof(body) = 'blob'",
+      `SELECT id, kind, namespace, name, revision, body FROM objects WHERE typeof(body) = 'blob' OR ${inKinds}`,
     )
-      .all()
+      .all(JSON.stringify(kinds))
       .map((r) => ({
         id: Number(r['id']),
         kind: String(r['kind']),
@@ -207,9 +228,9 @@ export class StoreDatabase {
         body: asBody(r['body']),
       }));
     const log = this.#stmt(
-      "SELECT * FROM watch_log WHERE typeof(body) = 'blob' OR typeof(prev_body) = 'blob'",
+      `SELECT * FROM watch_log WHERE typeof(body) = 'blob' OR typeof(prev_body) = 'blob' OR ${inKinds}`,
     )
-      .all()
+      .all(JSON.stringify(kinds))
       .map(toLogRow);
     return { objects, log };
   }

@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { kinds } from '../../api/registry.ts';
 import { ipPool, nextEvents, secret } from '../conformance/fixtures.ts';
 import { pruneEncryptionKeys, rotateEncryptionKey } from '../encryption.ts';
 import { openSqliteStore } from './sqlite-store.ts';
@@ -118,6 +119,28 @@ describe('encryption at rest', () => {
       );
       await assert.rejects(store.get('Secret', 'team-a', 's1'), problem);
       await assert.rejects(store.list('Secret'), problem);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('reencryptAll also seals rows written before their kind was encrypted', async () => {
+    const dataDir = await tempDir();
+    const value = Buffer.from(`legacy-${randomUUID()}`).toString('base64');
+    const plainKinds = kinds.map((k) => ({ ...k, encryptedAtRest: false }));
+    let store = await openSqliteStore({ dataDir, kinds: plainKinds });
+    await store.create(secret('old', 'team-a', { v: value }));
+    await store.checkpoint();
+    assert.ok((await rawFiles(dataDir)).includes(value), 'written in clear');
+    await store.close();
+
+    store = await openSqliteStore({ dataDir });
+    try {
+      assert.equal(await store.reencryptAll(), 2, 'the object row and its watch-log row');
+      const raw = await rawFiles(dataDir);
+      assert.equal(raw.includes(value), false, 'no clear copy left in the files');
+      const got = await store.get('Secret', 'team-a', 'old');
+      assert.deepEqual(got['data'], { v: value });
     } finally {
       await store.close();
     }

@@ -28,6 +28,7 @@ export function listObjects<T extends AnyResource>(
   }
   const kind = def.kind;
   const range: ScanRange = {};
+  // A namespace means nothing to a cluster-scoped kind: list them all, as for get.
   if (def.namespaced && opts.namespace) range.namespace = opts.namespace;
   const name = fields.find((f) => f.field === 'metadata.name' && f.operator === 'Equals');
   if (name) range.name = name.value;

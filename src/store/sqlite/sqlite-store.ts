@@ -239,8 +239,11 @@ export class SqliteStore implements Store {
 
   watch<T extends AnyResource>(opts: WatchOptions): Promise<Watch<T>> {
     return attempt(() => {
-      if (opts.kind) this.#resolve(opts.kind);
-      return this.#hub.open<T>(this.#open(), this.#codec, opts);
+      const def = opts.kind ? this.#resolve(opts.kind) : undefined;
+      // As list does: a namespace means nothing to a cluster-scoped kind.
+      const { namespace: _ignored, ...clusterWide } = opts;
+      const effective = def && !def.namespaced ? clusterWide : opts;
+      return this.#hub.open<T>(this.#open(), this.#codec, effective);
     });
   }
 
@@ -265,15 +268,14 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Reload encryption-keys.json and rewrite every encrypted row (objects and watch log)
-   * not sealed with the primary key. Revisions do not change: this is not a logical
-   * write. Returns how many rows were rewritten.
+   * Reload encryption-keys.json and reseal every row of an encrypted kind (objects and
+   * watch log) not under the primary key, plain-text ones included. Revisions stay.
    */
   async reencryptAll(): Promise<number> {
     const keyring = await loadEncryptionKeys(this.#dataDir);
     const db = this.#open();
     this.#codec.keyring = keyring;
-    return reencryptRows(db, this.#codec, keyring);
+    return reencryptRows(db, this.#codec, keyring, this.#codec.encryptedKinds);
   }
 
   /** Ids of the keys encrypted rows are sealed with (prune only when just the primary). */
