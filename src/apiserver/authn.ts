@@ -1,7 +1,7 @@
 // Authentication: who is calling. The first stage of every request; later issues add
 // API tokens and OIDC as further Authenticators combined with `firstAuthenticator`.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The authenticated caller, as in Kubernetes `user.Info`. */
@@ -76,12 +76,17 @@ export async function ensureAdminToken(dataDir: string): Promise<string> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, adminTokenFile);
   const token = randomBytes(32).toString('base64url');
+  // Written aside, then hard-linked into place: link() fails if the file exists, so of
+  // two servers starting at once one wins, and nobody ever reads a half-written file.
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temporary, `${token}\n`, { flag: 'wx', mode: 0o600 });
   try {
-    // `wx` fails if the file exists, so two servers starting at once cannot both write.
-    await writeFile(path, `${token}\n`, { flag: 'wx', mode: 0o600 });
+    await link(temporary, path);
     return token;
   } catch (err: unknown) {
     if (!(err instanceof Error && 'code' in err && err.code === 'EEXIST')) throw err;
+  } finally {
+    await unlink(temporary);
   }
   // A copied data directory may have lost its permissions; the token must stay private.
   if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600);

@@ -278,6 +278,21 @@ describe('resource routes', () => {
     }
   });
 
+  it('retries patches without a resourceVersion that race each other, losing none', async () => {
+    await s.call('POST', cds, clusterDeployment('raced'));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        s.call('PATCH', `${cds}/raced`, { metadata: { labels: { [`l${i}`]: 'x' } } }, mergePatch),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.statusCode),
+      Array<number>(10).fill(200),
+    );
+    const labels = pick((await s.call('GET', `${cds}/raced`)).json<unknown>(), 'metadata.labels');
+    assert.equal(Object.keys(labels as object).length, 10);
+  });
+
   it('keeps ClusterTemplate spec immutable but lets labels change', async () => {
     const ct = `${base}/namespaces/default/clustertemplates`;
     assert.equal((await s.call('POST', ct, clusterTemplate('k3s-1-31'))).statusCode, 201);

@@ -182,3 +182,18 @@ export async function openWatch(url: string): Promise<WatchClient> {
     },
   };
 }
+
+/** The store with some methods replaced; the rest still run on the real store. */
+export function overrideStore(store: Store, overrides: Partial<Store>): Store {
+  return new Proxy(store, {
+    get(target, prop) {
+      const replaced: unknown = Reflect.get(overrides, prop);
+      if (replaced !== undefined) return replaced;
+      // Bound to the real store: its methods use private fields a proxy does not have.
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === 'function'
+        ? (value as (...args: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
+}

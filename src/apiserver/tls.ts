@@ -96,6 +96,8 @@ function isUsable(
   now: Date,
 ): boolean {
   if (certificate.notAfter.getTime() - now.getTime() < renewBeforeDays * day) return false;
+  // Made while the clock was wrong: clients would refuse it.
+  if (certificate.notBefore.getTime() > now.getTime()) return false;
   const san = certificate.getExtension(x509.SubjectAlternativeNameExtension);
   const present = new Set(san?.names.items.map((name) => name.value) ?? []);
   return wanted.every((host) => present.has(host));

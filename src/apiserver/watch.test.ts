@@ -3,12 +3,14 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import type { Store, Watch } from '../store/types.ts';
+import type { AnyResource } from '../api/index.ts';
+import type { Store, Watch, WatchOptions } from '../store/types.ts';
 import {
   base,
   clusterDeployment,
   listen,
   openWatch,
+  overrideStore,
   pick,
   startTestServer,
   type TestServer,
@@ -19,27 +21,18 @@ const merge = { 'content-type': 'application/merge-patch+json' };
 
 /** Counts the store watches the server opens and closes. */
 function countingStore(store: Store, counts: { open: number }): Store {
-  return new Proxy(store, {
-    get(target, prop) {
-      if (prop !== 'watch') {
-        // Bound to the real store: its methods use private fields a proxy does not have.
-        const value: unknown = Reflect.get(target, prop);
-        return typeof value === 'function'
-          ? (value as (...args: unknown[]) => unknown).bind(target)
-          : value;
-      }
-      return async (...args: Parameters<Store['watch']>) => {
-        const watch: Watch = await target.watch(...args);
-        counts.open++;
-        const close = watch.close.bind(watch);
-        let closed = false;
-        watch.close = () => {
-          if (!closed) counts.open--;
-          closed = true;
-          close();
-        };
-        return watch;
+  return overrideStore(store, {
+    async watch<T extends AnyResource>(opts: WatchOptions): Promise<Watch<T>> {
+      const watch = await store.watch<T>(opts);
+      counts.open++;
+      const close = watch.close.bind(watch);
+      let closed = false;
+      watch.close = () => {
+        if (!closed) counts.open--;
+        closed = true;
+        close();
       };
+      return watch;
     },
   });
 }
