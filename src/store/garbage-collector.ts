@@ -33,7 +33,7 @@ export class GarbageCollector {
   readonly #queue = new Set<string>();
   readonly #waiters: { ready: () => boolean; resolve: () => void; reject: (e: Error) => void }[] =
     [];
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #sleeps = new Map<NodeJS.Timeout, () => void>();
   /** Revision the graph reflects. */
   #seen = 0;
   #working = false;
@@ -41,6 +41,8 @@ export class GarbageCollector {
   #stopped = false;
   #watch: Watch | undefined;
   #loop: Promise<void> | undefined;
+  /** The running queue worker; it never rejects. */
+  #worker: Promise<void> = Promise.resolve();
 
   constructor(opts: GarbageCollectorOptions) {
     this.#store = opts.store;
@@ -58,10 +60,14 @@ export class GarbageCollector {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#watch?.close();
-    for (const t of this.#timers) clearTimeout(t);
-    this.#timers.clear();
+    for (const [timer, wake] of this.#sleeps) {
+      clearTimeout(timer);
+      wake();
+    }
+    this.#sleeps.clear();
     for (const w of this.#waiters.splice(0)) w.reject(new Error('garbage collector stopped'));
     await this.#loop;
+    await this.#worker;
   }
 
   /**
@@ -171,7 +177,7 @@ export class GarbageCollector {
   #enqueue(uid: string | undefined): void {
     if (!uid || this.#stopped) return;
     this.#queue.add(uid);
-    if (!this.#working) void this.#work();
+    if (!this.#working) this.#worker = this.#work();
   }
 
   async #work(): Promise<void> {
@@ -254,25 +260,24 @@ export class GarbageCollector {
   }
 
   #retryLater(uid: string): void {
+    if (this.#stopped) return;
     this.#retrying++;
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
+    void this.#sleep(this.#retryDelayMs).then(() => {
       this.#retrying--;
       this.#enqueue(uid);
       this.#notify();
-    }, this.#retryDelayMs);
-    timer.unref();
-    this.#timers.add(timer);
+    });
   }
 
+  /** A delay that stop() cuts short, so nothing waits on a timer after stopping. */
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.#timers.delete(timer);
+        this.#sleeps.delete(timer);
         resolve();
       }, ms);
       timer.unref();
-      this.#timers.add(timer);
+      this.#sleeps.set(timer, resolve);
     });
   }
 }

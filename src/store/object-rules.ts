@@ -45,10 +45,11 @@ export function objectKey(
   namespace: string | undefined,
   name: string,
 ): ObjectKey {
-  if (!name)
+  if (!name) {
     throw invalid(def.kind, name, [
       { field: 'metadata.name', message: 'Required value', reason: 'FieldValueRequired' },
     ]);
+  }
   if (!def.namespaced) return { kind: def.kind, namespace: '', name };
   if (!namespace) {
     throw invalid(def.kind, name, [
@@ -243,8 +244,9 @@ export function prepareUpdateStatus(
 export function prepareDelete(existing: AnyResource, opts: DeleteOptions, now: string): WritePlan {
   checkPreconditions(existing, opts);
   const { resourceVersion: _rv, ...metadata } = existing.metadata;
-  if ((metadata.finalizers ?? []).length === 0)
+  if ((metadata.finalizers ?? []).length === 0) {
     return { action: 'remove', object: { ...existing, metadata } };
+  }
   if (metadata.deletionTimestamp !== undefined) return { action: 'noop', object: existing };
   return {
     action: 'write',
