@@ -195,11 +195,15 @@ export class StoreDatabase {
     }
   }
 
-  /** Watch-log rows after `revision`, oldest first. */
-  logAfter(revision: number): LogRow[] {
-    return this.#stmt('SELECT * FROM watch_log WHERE revision > ? ORDER BY revision')
-      .all(revision)
-      .map(toLogRow);
+  /** Watch-log rows after `revision` (of one kind, if given), oldest first. */
+  logAfter(revision: number, kind?: string): LogRow[] {
+    const rows =
+      kind === undefined
+        ? this.#stmt('SELECT * FROM watch_log WHERE revision > ? ORDER BY revision').all(revision)
+        : this.#stmt(
+            'SELECT * FROM watch_log WHERE revision > ? AND kind = ? ORDER BY revision',
+          ).all(revision, kind);
+    return rows.map(toLogRow);
   }
 
   deleteLogThrough(revision: number): void {

@@ -48,7 +48,8 @@ export class WatchHub {
     // History and registration happen in one synchronous step: no commit can fall
     // between the last replayed row and the first live event.
     if (from !== undefined) {
-      for (const row of db.logAfter(from)) stream.offer(changeOf(codec, row), true);
+      for (const row of db.logAfter(from, opts.kind || undefined))
+        stream.offer(changeOf(codec, row), true);
     }
     this.#watchers.add(stream);
     return stream as unknown as Watch<T>;
