@@ -17,3 +17,4 @@ export * from './kinds/project.ts';
 export * from './kinds/secret.ts';
 export * from './kinds/service-template.ts';
 export * from './kinds/user.ts';
+export * from './selector.ts';

@@ -8,6 +8,7 @@ import { registerDiff } from './commands/diff.ts';
 import { registerGet } from './commands/get.ts';
 import { addGlobalOptions } from './commands/global-options.ts';
 import { registerLogin } from './commands/login.ts';
+import { registerRotateEncryptionKey } from './commands/rotate-encryption-key.ts';
 import { registerServer } from './commands/server.ts';
 import { registerVersion } from './commands/version.ts';
 import { registerWait } from './commands/wait.ts';
@@ -40,5 +41,6 @@ export function buildProgram(ctx: CommandContext): Command {
   registerDiff(program, ctx);
   registerApiResources(program, ctx);
   registerVersion(program, ctx);
+  registerRotateEncryptionKey(program, ctx);
   return program;
 }
