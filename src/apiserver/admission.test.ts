@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  assertStatus,
   base,
   causeFields,
   clusterDeployment,
@@ -28,23 +29,6 @@ describe('admission over HTTP', () => {
       [],
       'nothing may be stored when admission fails',
     );
-  }
-
-  function assertStatus(
-    res: { statusCode: number; json(): unknown },
-    code: number,
-    reason: string,
-  ): unknown {
-    assert.equal(res.statusCode, code);
-    const status = res.json();
-    assert.equal(pick(status, 'kind'), 'Status');
-    assert.equal(pick(status, 'apiVersion'), 'v1');
-    assert.deepEqual(pick(status, 'metadata'), {});
-    assert.equal(pick(status, 'status'), 'Failure');
-    assert.equal(pick(status, 'code'), code);
-    assert.equal(pick(status, 'reason'), reason);
-    assert.equal(typeof pick(status, 'message'), 'string');
-    return status;
   }
 
   it('rejects schema violations with dotted field paths', async () => {

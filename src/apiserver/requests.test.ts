@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  assertStatus,
   base,
-  causeFields,
   clusterDeployment,
   pick,
   startTestServer,
@@ -13,21 +13,6 @@ import {
 } from './test-support.ts';
 
 const cds = `${base}/namespaces/default/clusterdeployments`;
-
-function assertStatus(
-  res: { statusCode: number; json(): unknown },
-  code: number,
-  reason: string,
-): unknown {
-  assert.equal(res.statusCode, code);
-  const status = res.json();
-  assert.equal(pick(status, 'kind'), 'Status');
-  assert.equal(pick(status, 'apiVersion'), 'v1');
-  assert.equal(pick(status, 'status'), 'Failure');
-  assert.equal(pick(status, 'code'), code);
-  assert.equal(pick(status, 'reason'), reason);
-  return status;
-}
 
 describe('authentication', () => {
   let s: TestServer;
@@ -241,75 +226,5 @@ describe('request bodies', () => {
       'BadRequest',
     );
     await assertEmpty(s);
-  });
-});
-
-describe('server-side dry run', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startTestServer();
-  });
-  after(() => s.close());
-
-  it('runs admission and returns the would-be object without storing it', async () => {
-    const created = await s.call('POST', `${cds}?dryRun=All`, clusterDeployment('ghost'));
-    assert.equal(created.statusCode, 201);
-    assert.equal(pick(created.json<unknown>(), 'metadata.name'), 'ghost');
-    await assertEmpty(s);
-    const invalid = await s.call(
-      'POST',
-      `${cds}?dryRun=All`,
-      clusterDeployment('ghost', 'default', { nope: 1 }),
-    );
-    assert.deepEqual(causeFields(assertStatus(invalid, 422, 'Invalid')), ['spec.nope']);
-  });
-
-  it('does not update, patch or delete, but still checks conflicts', async () => {
-    const real = (await s.call('POST', cds, clusterDeployment('real'))).json<unknown>();
-    const rv = String(pick(real, 'metadata.resourceVersion'));
-    const before = (await s.call('GET', `${base}/clusterdeployments`)).json<unknown>();
-
-    const put = await s.call(
-      'PUT',
-      `${cds}/real?dryRun=All`,
-      clusterDeployment('real', 'default', { template: 'other' }),
-    );
-    assert.equal(put.statusCode, 200);
-    assert.equal(pick(put.json<unknown>(), 'spec.template'), 'other');
-    const patch = await s.call(
-      'PATCH',
-      `${cds}/real?dryRun=All`,
-      { spec: { paused: true } },
-      { 'content-type': 'application/merge-patch+json' },
-    );
-    assert.equal(pick(patch.json<unknown>(), 'spec.paused'), true);
-    const del = await s.call('DELETE', `${cds}/real?dryRun=All`);
-    assert.equal(del.statusCode, 200);
-    const delBody = await s.call('DELETE', `${cds}/real`, {
-      kind: 'DeleteOptions',
-      dryRun: ['All'],
-    });
-    assert.equal(delBody.statusCode, 200);
-
-    await s.call(
-      'PATCH',
-      `${cds}/real`,
-      { metadata: { labels: { touched: 'yes' } } },
-      { 'content-type': 'application/merge-patch+json' },
-    );
-    const stale = await s.call('PUT', `${cds}/real?dryRun=All`, {
-      ...clusterDeployment('real'),
-      metadata: { name: 'real', resourceVersion: rv },
-    });
-    assertStatus(stale, 409, 'Conflict');
-
-    const afterList = (await s.call('GET', `${base}/clusterdeployments`)).json<unknown>();
-    assert.equal(
-      (pick(afterList, 'items') as unknown[]).length,
-      (pick(before, 'items') as unknown[]).length,
-    );
-    const stored = (await s.call('GET', `${cds}/real`)).json<unknown>();
-    assert.equal(pick(stored, 'spec.template'), 'k3s-small');
-    assert.equal(pick(stored, 'spec.paused'), undefined);
   });
 });

@@ -1,5 +1,6 @@
 // Shared by the API server's tests: a real server on a real SQLite store in a fresh
 // temporary directory, and small helpers to call it. Not part of the server.
+import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,4 +197,22 @@ export function overrideStore(store: Store, overrides: Partial<Store>): Store {
         : value;
     },
   });
+}
+
+/** Assert a Kubernetes Failure Status with this code and reason; returns it. */
+export function assertStatus(
+  res: { statusCode: number; json(): unknown },
+  code: number,
+  reason: string,
+): unknown {
+  assert.equal(res.statusCode, code);
+  const status = res.json();
+  assert.equal(pick(status, 'kind'), 'Status');
+  assert.equal(pick(status, 'apiVersion'), 'v1');
+  assert.deepEqual(pick(status, 'metadata'), {});
+  assert.equal(pick(status, 'status'), 'Failure');
+  assert.equal(pick(status, 'code'), code);
+  assert.equal(pick(status, 'reason'), reason);
+  assert.equal(typeof pick(status, 'message'), 'string');
+  return status;
 }
