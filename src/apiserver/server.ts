@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Logger } from 'pino';
 import {
   SlipwayError,
+  Group,
   StatusReason,
   kinds as allKinds,
   type KindDefinition,
@@ -184,7 +185,7 @@ function requestAttributes(req: FastifyRequest): RequestAttributes {
   const attrs: RequestAttributes = {
     resourceRequest: true,
     verb,
-    apiGroup: 'slipway.dev',
+    apiGroup: Group,
     resource: params.plural,
   };
   if (params.subresource !== undefined) attrs.subresource = params.subresource;
