@@ -5,7 +5,6 @@ import { randomInt } from 'node:crypto';
 import {
   dns1123LabelError,
   dns1123SubdomainError,
-  invalid,
   type FieldCause,
   type KindDefinition,
 } from '../../api/index.ts';
@@ -29,7 +28,8 @@ function maxNameLength(kind: KindDefinition): number {
   return kind.nameFormat === 'label' ? 63 : 253;
 }
 
-export function checkNames(ctx: AdmissionContext): void {
+/** Problems with the name and namespace; generates the name from generateName. */
+export function checkNames(ctx: AdmissionContext): FieldCause[] {
   const { kind, operation } = ctx.request;
   const meta = ctx.object.metadata;
   const causes: FieldCause[] = [];
@@ -80,6 +80,5 @@ export function checkNames(ctx: AdmissionContext): void {
       });
     }
   }
-  if (causes.length > 0)
-    throw invalid(kind.kind, typeof meta.name === 'string' ? meta.name : '', causes);
+  return causes;
 }

@@ -102,6 +102,20 @@ describe('admission pipeline', () => {
     assert.equal(create(template, clusterTemplateKind).metadata.name, 'k3s.v1-31');
   });
 
+  it('reports name and schema problems in one answer', () => {
+    const { causes } = rejection(() => create(cd({ workerNumber: 3 }, { name: 'Bad_Name' })));
+    assert.deepEqual(
+      causes.map((c) => c.field),
+      ['metadata.name', 'spec.workerNumber'],
+    );
+    const missing = rejection(() => create(cd({}, {})));
+    assert.deepEqual(
+      missing.causes.map((c) => c.field),
+      ['metadata.name'],
+      'reported once',
+    );
+  });
+
   it('truncates generateName so the generated name still fits', () => {
     const obj = create(cd({}, { generateName: `${'x'.repeat(80)}-` }));
     assert.equal(obj.metadata.name.length, 63);

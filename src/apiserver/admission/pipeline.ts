@@ -1,7 +1,13 @@
 // The admission pipeline, in order: decode → names → schema → defaults → immutability.
-// Each step either changes the object or throws a 4xx SlipwayError; the caller writes
-// to the store only with what `admit` returns, so nothing is stored when a step fails.
-import { invalid, type AnyResource, type KindDefinition } from '../../api/index.ts';
+// Each step either changes the object or fails with a 4xx SlipwayError (name and schema
+// problems are reported together). The caller writes to the store only with what
+// `admit` returns, so nothing is stored when a step fails.
+import {
+  invalid,
+  type AnyResource,
+  type FieldCause,
+  type KindDefinition,
+} from '../../api/index.ts';
 import { decodeObject } from './decode.ts';
 import { createDefaulter } from './defaults.ts';
 import { checkImmutableFields } from './immutability.ts';
@@ -20,11 +26,17 @@ export function createAdmission(kinds: readonly KindDefinition[]): Admission {
   return {
     admit(request) {
       const ctx: AdmissionContext = { request, object: decodeObject(request) };
-      checkNames(ctx);
-      const causes = validateSchema(request.kind, ctx.object);
-      if (causes.length > 0) {
+      // Name and schema problems are reported together, once per field, so one
+      // round trip shows everything wrong with the object.
+      const causes = new Map<string, FieldCause>();
+      for (const cause of [...checkNames(ctx), ...validateSchema(request.kind, ctx.object)]) {
+        if (!causes.has(cause.field)) causes.set(cause.field, cause);
+      }
+      if (causes.size > 0) {
         const name: unknown = ctx.object.metadata.name;
-        throw invalid(request.kind.kind, typeof name === 'string' ? name : '', causes);
+        throw invalid(request.kind.kind, typeof name === 'string' ? name : '', [
+          ...causes.values(),
+        ]);
       }
       applyDefaults(ctx);
       checkImmutableFields(ctx);
