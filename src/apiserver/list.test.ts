@@ -78,13 +78,19 @@ describe('lists', () => {
       const list = res.json<unknown>();
       const page = names(list);
       assert.ok(page.length <= 3);
-      seen.push(...page.map((n) => `${n}`));
+      const items = pick(list, 'items') as unknown[];
+      seen.push(
+        ...items.map(
+          (i) => `${String(pick(i, 'metadata.namespace'))}/${String(pick(i, 'metadata.name'))}`,
+        ),
+      );
       const next = pick(list, 'metadata.continue');
       token = typeof next === 'string' && next !== '' ? next : undefined;
       pages++;
     } while (token !== undefined && pages < 10);
     assert.equal(pages, 2);
     assert.equal(seen.length, 5);
+    assert.equal(new Set(seen).size, 5, 'no item is repeated');
     const bad = await s.call('GET', `${cds}?limit=1&continue=garbage`);
     assert.ok(bad.statusCode === 400 || bad.statusCode === 410, `got ${bad.statusCode}`);
     assert.equal(pick(bad.json<unknown>(), 'kind'), 'Status');
