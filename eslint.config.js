@@ -5,7 +5,10 @@ import tseslint from 'typescript-eslint';
 
 /** Folders under src/ and what each may not import. */
 const layers = [
-  { dir: 'src/api', forbidden: ['store', 'apiserver', 'cli', 'controllers', 'providers', 'server'] },
+  {
+    dir: 'src/api',
+    forbidden: ['store', 'apiserver', 'cli', 'controllers', 'providers', 'server'],
+  },
   { dir: 'src/store', forbidden: ['apiserver', 'cli', 'controllers', 'providers', 'server'] },
   { dir: 'src/apiserver', forbidden: ['cli', 'controllers', 'providers'] },
   { dir: 'src/cli', forbidden: ['store', 'apiserver', 'controllers', 'providers'] },
@@ -40,11 +43,23 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-syntax': [
         'error',
         { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
       ],
+    },
+  },
+  {
+    // Plain JavaScript entry points and config: no type information, Node globals.
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly' },
     },
   },
   {
@@ -54,7 +69,14 @@ export default tseslint.config(
   {
     files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] },
+          ],
+        },
+      ],
     },
   },
   ...layerRules,

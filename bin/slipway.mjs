@@ -13,7 +13,9 @@ if (major >= 24) {
 } else {
   const pinned = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
   if (!existsSync(pinned)) {
-    console.error(`slipway needs Node.js 24 or newer (this is ${process.version}); run npm ci first.`);
+    console.error(
+      `slipway needs Node.js 24 or newer (this is ${process.version}); run npm ci first.`,
+    );
     process.exit(1);
   }
   const result = spawnSync(pinned, [main, ...process.argv.slice(2)], { stdio: 'inherit' });

@@ -36,7 +36,10 @@ test('rotation re-seals every secret under a new key and drops the old one', asy
     const reopened = await openSqliteStore({ dataDir });
     try {
       const secret = await reopened.get<Secret>('Secret', 'default', 'ca');
-      assert.equal(Buffer.from(secret.data?.['tls.key'] ?? '', 'base64').toString(), 'rotate-me-please');
+      assert.equal(
+        Buffer.from(secret.data?.['tls.key'] ?? '', 'base64').toString(),
+        'rotate-me-please',
+      );
       assert.deepEqual(await reopened.encryptionKeysInUse(), [result.newKeyId]);
     } finally {
       await reopened.close();

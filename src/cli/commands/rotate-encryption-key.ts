@@ -22,9 +22,8 @@ export function registerRotateEncryptionKey(program: Command, ctx: CommandContex
     .action(async (options: RotateOptions) => {
       const dataDir = resolve(options.dataDir ?? (ctx.io.env['SLIPWAY_DATA_DIR'] || '.data'));
       // Loaded here so that client commands never load the store.
-      const { rotateStoreEncryptionKey } = await import(
-        '../../operations/rotate-encryption-key.ts'
-      );
+      const { rotateStoreEncryptionKey } =
+        await import('../../operations/rotate-encryption-key.ts');
       const result = await rotateStoreEncryptionKey(dataDir, {
         prune: !options.keepOldKeys,
       });
