@@ -1,6 +1,6 @@
 // The composition root: the one place that wires store, garbage collector, compactor
 // and API server together. Nothing else constructs these; nothing runs at import time.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -78,6 +78,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     store,
     authenticate: bearerTokenAuthenticator(adminToken),
     logger: logger.child({ component: 'apiserver' }),
+    version: { version: await packageVersion() },
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
   });
   await gc.start();
@@ -106,10 +107,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 }
 
 async function readTlsFiles(certPath: string, keyPath: string) {
-  const { readFile } = await import('node:fs/promises');
   return {
     cert: await readFile(certPath, 'utf8'),
     key: await readFile(keyPath, 'utf8'),
     fingerprint: undefined,
   };
+}
+
+/** The package version, for `/version`. */
+async function packageVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version?: unknown;
+  };
+  return typeof pkg.version === 'string' ? pkg.version : '0.0.0-dev';
 }
