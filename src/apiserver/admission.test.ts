@@ -172,6 +172,31 @@ describe('admission over HTTP', () => {
     assert.deepEqual(causeFields(assertStatus(badData, 422, 'Invalid')), ['data.x']);
   });
 
+  it('never echoes Secret values in error messages, yet names the fields', async () => {
+    const url = `${base}/namespaces/default/secrets`;
+    const secretText = 'hunter2 ZEKRET';
+    const created = await s.call('POST', url, {
+      metadata: { name: 'leaky' },
+      data: { x: secretText },
+      stringData: { y: 424242 },
+    });
+    const status = assertStatus(created, 422, 'Invalid');
+    assert.deepEqual(causeFields(status).sort(), ['data.x', 'stringData.y']);
+    assert.ok(!created.body.includes('ZEKRET'), created.body);
+    assert.ok(!created.body.includes('424242'), created.body);
+    assert.match(String(pick(status, 'message')), /data\.x/);
+
+    await s.call('POST', url, { metadata: { name: 'kept' }, stringData: { a: 'b' } });
+    const patched = await s.call(
+      'PATCH',
+      `${url}/kept`,
+      [{ op: 'replace', path: '/data/a', value: secretText }],
+      { 'content-type': 'application/json-patch+json' },
+    );
+    assert.deepEqual(causeFields(assertStatus(patched, 422, 'Invalid')), ['data.a']);
+    assert.ok(!patched.body.includes('ZEKRET'), patched.body);
+  });
+
   it('keeps an immutable Secret immutable', async () => {
     const url = `${base}/namespaces/default/secrets`;
     await s.call('POST', url, {

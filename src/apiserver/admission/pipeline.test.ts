@@ -116,6 +116,23 @@ describe('admission pipeline', () => {
     );
   });
 
+  it('reports label problems together with schema problems', () => {
+    const { causes } = rejection(() =>
+      create(cd({ workerNumber: 3 }, { name: 'a', labels: { good: 'not ok' } })),
+    );
+    assert.deepEqual(
+      causes.map((c) => c.field),
+      ['spec.workerNumber', 'metadata.labels["good"]'],
+    );
+  });
+
+  it('quotes what the schema asks for without changing its case', () => {
+    const { causes } = rejection(() =>
+      create({ metadata: { name: 's' }, data: { a: 'not base64!' } }, secretKind),
+    );
+    assert.match(causes[0]?.message ?? '', /\^\[A-Za-z0-9\+\/\]\*=\{0,2\}\$/);
+  });
+
   it('truncates generateName so the generated name still fits', () => {
     const obj = create(cd({}, { generateName: `${'x'.repeat(80)}-` }));
     assert.equal(obj.metadata.name.length, 63);

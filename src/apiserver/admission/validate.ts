@@ -30,7 +30,19 @@ function literalValues(schema: TSchema): unknown[] | undefined {
   return values;
 }
 
-function describe(error: ValueError): { message: string; reason: string } {
+/** TypeBox's message with a lower-case first letter, the rest (patterns!) as written. */
+function detail(error: ValueError): string {
+  return error.message.charAt(0).toLowerCase() + error.message.slice(1);
+}
+
+/**
+ * What is wrong with one value. `redact` leaves the value out: in a kind encrypted at
+ * rest (Secret) any field but the envelope may hold secret material, and error messages
+ * travel to clients, terminals and logs.
+ */
+function describe(error: ValueError, redact: boolean): { message: string; reason: string } {
+  const value = redact ? undefined : (JSON.stringify(error.value) ?? 'undefined');
+  const invalidValue = value === undefined ? 'Invalid value' : `Invalid value: ${value}`;
   switch (error.type) {
     case ValueErrorType.ObjectAdditionalProperties:
       return { message: 'unknown field', reason: 'FieldValueInvalid' };
@@ -39,8 +51,9 @@ function describe(error: ValueError): { message: string; reason: string } {
     case ValueErrorType.Union: {
       const values = literalValues(error.schema);
       if (values) {
+        const supported = values.map((v) => JSON.stringify(v)).join(', ');
         return {
-          message: `Unsupported value: ${JSON.stringify(error.value)}: supported values: ${values.map((v) => JSON.stringify(v)).join(', ')}`,
+          message: `Unsupported value${value === undefined ? '' : `: ${value}`}: supported values: ${supported}`,
           reason: 'FieldValueNotSupported',
         };
       }
@@ -49,7 +62,7 @@ function describe(error: ValueError): { message: string; reason: string } {
     case ValueErrorType.StringFormat:
       if (error.schema['format'] === 'date-time') {
         return {
-          message: `Invalid value: ${JSON.stringify(error.value)}: must be an RFC 3339 date-time`,
+          message: `${invalidValue}: must be an RFC 3339 date-time`,
           reason: 'FieldValueInvalid',
         };
       }
@@ -57,10 +70,12 @@ function describe(error: ValueError): { message: string; reason: string } {
     default:
       break;
   }
-  return {
-    message: `Invalid value: ${JSON.stringify(error.value) ?? 'undefined'}: ${error.message.toLowerCase()}`,
-    reason: 'FieldValueInvalid',
-  };
+  return { message: `${invalidValue}: ${detail(error)}`, reason: 'FieldValueInvalid' };
+}
+
+/** Envelope fields, whose values are never secret. */
+function isEnvelope(pointer: string): boolean {
+  return /^\/(?:apiVersion|kind|metadata)(?:\/|$)/.test(pointer);
 }
 
 /**
@@ -87,13 +102,29 @@ export function createSchemaValidator(kinds: readonly KindDefinition[]): SchemaV
   return (kind, object) => {
     const check = checks.get(kind.kind);
     if (check === undefined) throw new Error(`no schema compiled for kind ${kind.kind}`);
-    if (check.Check(object)) return labelErrors(object.metadata.labels);
-    // TypeBox reports a missing property twice (required, then wrong type): keep the first per field.
     const causes = new Map<string, FieldCause>();
-    for (const error of check.Errors(object)) {
-      const field = fieldPath(error.path);
-      if (!causes.has(field)) causes.set(field, { field, ...describe(error) });
+    if (!check.Check(object)) {
+      const secret = kind.encryptedAtRest === true;
+      // TypeBox reports a missing property twice (required, then wrong type): keep the first per field.
+      for (const error of check.Errors(object)) {
+        const field = fieldPath(error.path);
+        const redact = secret && !isEnvelope(error.path);
+        if (!causes.has(field)) causes.set(field, { field, ...describe(error, redact) });
+      }
+    }
+    // Labels the schema accepted as strings may still be unselectable: report those too.
+    for (const cause of labelErrors(stringLabels(object.metadata.labels))) {
+      if (!causes.has(cause.field)) causes.set(cause.field, cause);
     }
     return [...causes.values()];
   };
+}
+
+/** The labels, if they are a map of strings (otherwise the schema already said so). */
+function stringLabels(labels: unknown): Record<string, string> | undefined {
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return undefined;
+  const values: unknown[] = Object.values(labels);
+  return values.every((v) => typeof v === 'string')
+    ? (labels as Record<string, string>)
+    : undefined;
 }
