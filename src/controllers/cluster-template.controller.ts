@@ -8,13 +8,9 @@ import {
 } from '../api/kinds/cluster-template.ts';
 import type { Store } from '../store/types.ts';
 import { falseCondition, setCondition, trueCondition, type ConditionInput } from './conditions.ts';
-import type {
-  BootstrapProviders,
-  ControllerRegistration,
-  EventRecorder,
-  InfrastructureProviders,
-} from './dependencies.ts';
+import type { BootstrapProviders, Events, InfrastructureProviders } from './dependencies.ts';
 import { getIfExists, parseKey } from './objects.ts';
+import type { ControllerOptions } from './runtime/controller.ts';
 import type { ReconcileContext, ReconcileResult } from './runtime/types.ts';
 import { formatProblems, ValuesSchemaCompiler } from './values.ts';
 
@@ -22,7 +18,7 @@ export interface ClusterTemplateControllerDeps {
   store: Store;
   infrastructure: InfrastructureProviders;
   bootstrap: BootstrapProviders;
-  events: EventRecorder;
+  events: Events;
   /** Shared with the ClusterDeployment controller so each schema compiles once. */
   schemas?: ValuesSchemaCompiler;
 }
@@ -72,9 +68,7 @@ export function checkTemplate(
   return trueCondition(Conditions.Valid, Reasons.TemplateValid, 'Template is valid');
 }
 
-export function clusterTemplateController(
-  deps: ClusterTemplateControllerDeps,
-): ControllerRegistration {
+export function clusterTemplateController(deps: ClusterTemplateControllerDeps): ControllerOptions {
   const schemas = deps.schemas ?? new ValuesSchemaCompiler();
 
   async function reconcile(ctx: ReconcileContext, key: string): Promise<ReconcileResult> {
@@ -102,7 +96,7 @@ export function clusterTemplateController(
       const previous = template.status?.valid;
       await deps.store.updateStatus<ClusterTemplate>({ ...template, status });
       if (previous !== status.valid && !status.valid) {
-        deps.events.record(template, 'Warning', verdict.reason, verdict.message ?? '');
+        void deps.events.record(template, 'Warning', verdict.reason, verdict.message ?? '');
       }
     }
     return {};

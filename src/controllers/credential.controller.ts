@@ -8,44 +8,31 @@ import {
 } from '../api/kinds/credential.ts';
 import type { Store } from '../store/types.ts';
 import { falseCondition, setCondition, trueCondition, type ConditionInput } from './conditions.ts';
-import type {
-  ControllerRegistration,
-  EventRecorder,
-  InfrastructureProviders,
-} from './dependencies.ts';
+import type { Events, InfrastructureProviders } from './dependencies.ts';
 import { getIfExists, parseKey } from './objects.ts';
 import { loadProviderCredential } from './references.ts';
+import type { ControllerOptions } from './runtime/controller.ts';
 import type { ReconcileContext, ReconcileResult } from './runtime/types.ts';
 
 export interface CredentialControllerDeps {
   store: Store;
   infrastructure: InfrastructureProviders;
-  events: EventRecorder;
+  events: Events;
   /** How often a credential is checked again (ms). Default 5 minutes. */
   recheckIntervalMs?: number;
-  /** How soon a credential that failed is checked again (ms). Default 30 s. */
+  /**
+   * How soon a credential that failed is checked again (ms). Default 30 s. Secrets are
+   * not watched (an informer would keep every Secret of the fleet in memory): a fixed
+   * Secret is noticed on this retry.
+   */
   retryIntervalMs?: number;
 }
 
 export const credentialControllerName = 'credential';
 
-export function credentialController(deps: CredentialControllerDeps): ControllerRegistration {
+export function credentialController(deps: CredentialControllerDeps): ControllerOptions {
   const recheck = deps.recheckIntervalMs ?? 5 * 60_000;
   const retry = deps.retryIntervalMs ?? 30_000;
-  // Which credentials use which Secret (`namespace/name` → credential keys), learned as
-  // credentials are reconciled, so a changed Secret has its credentials checked again.
-  const users = new Map<string, Set<string>>();
-
-  function remember(credential: Credential, key: string): void {
-    for (const set of users.values()) set.delete(key);
-    const ref = credential.spec.secretRef;
-    if (!ref) return;
-    const secretKey = `${ref.namespace ?? credential.metadata.namespace ?? ''}/${ref.name}`;
-    let set = users.get(secretKey);
-    if (!set) users.set(secretKey, (set = new Set()));
-    set.add(key);
-  }
-
   async function check(credential: Credential, signal: AbortSignal): Promise<ConditionInput> {
     const provider = deps.infrastructure.get(credential.spec.provider);
     if (!provider) {
@@ -77,7 +64,6 @@ export function credentialController(deps: CredentialControllerDeps): Controller
     const { namespace, name } = parseKey(key);
     const credential = await getIfExists<Credential>(deps.store, 'Credential', namespace, name);
     if (!credential || credential.metadata.deletionTimestamp) return {};
-    remember(credential, key);
 
     const verdict = await check(credential, ctx.signal);
     const generation = credential.metadata.generation;
@@ -92,7 +78,7 @@ export function credentialController(deps: CredentialControllerDeps): Controller
       const wasReady = credential.status?.ready;
       await deps.store.updateStatus<Credential>({ ...credential, status });
       if (wasReady !== status.ready) {
-        deps.events.record(
+        void deps.events.record(
           credential,
           status.ready ? 'Normal' : 'Warning',
           verdict.reason,
@@ -106,14 +92,6 @@ export function credentialController(deps: CredentialControllerDeps): Controller
   return {
     name: credentialControllerName,
     forKind: 'Credential',
-    watches: [
-      {
-        kind: 'Secret',
-        map: (secret) => [
-          ...(users.get(`${secret.metadata.namespace ?? ''}/${secret.metadata.name}`) ?? []),
-        ],
-      },
-    ],
     reconcile,
   };
 }

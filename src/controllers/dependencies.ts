@@ -1,11 +1,10 @@
 // What the controllers need from the rest of Slipway, as narrow interfaces: the
 // composition root (src/server.ts) passes the real registries, child-cluster client
 // factory and event recorder; tests pass the same real things, or fakes.
-import type { AnyResource } from '../api/meta.ts';
 import type { ClusterDeployment } from '../api/kinds/cluster-deployment.ts';
 import type { BootstrapProvider, ClusterEndpoint } from '../providers/bootstrap/types.ts';
 import type { InfrastructureProvider } from '../providers/infrastructure/types.ts';
-import type { Reconcile } from './runtime/types.ts';
+import type { EventRecorder } from './runtime/events.ts';
 
 /** Infrastructure providers by name (`sim`, `proxmox`, …). */
 export interface InfrastructureProviders {
@@ -28,27 +27,11 @@ export type EndpointResolver = (
   firstControlPlaneAddress: string | undefined,
 ) => ClusterEndpoint | undefined;
 
-export type EventType = 'Normal' | 'Warning';
-
-/** Records Events for timelines (deduplicated with counts by the recorder). */
-export interface EventRecorder {
-  record(object: AnyResource, type: EventType, reason: string, message: string): void;
-}
+/**
+ * Records Events for timelines (the runtime's EventRecorder: deduplicated with counts,
+ * never rejects, so callers need not wait for it).
+ */
+export type Events = Pick<EventRecorder, 'record'>;
 
 /** A recorder that drops everything (tests that do not look at events). */
-export const discardEvents: EventRecorder = { record: () => undefined };
-
-/**
- * How a controller asks the manager to run it. Placeholder until the runtime's
- * manager lands; it mirrors `register({ name, forKind, owns, watches, reconcile })`.
- */
-export interface ControllerRegistration {
-  name: string;
-  /** Kind whose keys are reconciled. */
-  forKind: string;
-  /** Kinds whose changes enqueue their controller owner of `forKind`. */
-  owns?: string[];
-  /** Other kinds whose changes enqueue the keys `map` answers. */
-  watches?: { kind: string; map: (obj: AnyResource) => string[] }[];
-  reconcile: Reconcile;
-}
+export const discardEvents: Events = { record: () => Promise.resolve() };
