@@ -1,6 +1,7 @@
 // The bootstrap provider contract: how a Kubernetes distribution (k3s, later k0s) is
 // brought up on a machine with no SSH: the cluster's PKI and token are generated up
 // front, and each machine boots from rendered cloud-init. See docs/providers/bootstrap.md.
+import type { TSchema } from '@sinclair/typebox';
 
 /** The cluster's long-lived secrets, generated once and stored as Secrets. */
 export interface ClusterSecretsData {
@@ -24,6 +25,8 @@ export interface MachineBootstrapInput {
   clusterName: string;
   namespace: string;
   machineName: string;
+  /** Machine object uid: makes cloud-init's instance-id unique to this Machine object. */
+  machineUID?: string;
   role: 'control-plane' | 'worker';
   /** The first control plane: initialises the cluster (K3s `cluster-init`). */
   initialize: boolean;
@@ -52,6 +55,12 @@ export interface RenderedBootstrap {
 export interface BootstrapProvider {
   /** Distribution name, as in ClusterTemplate.spec.distribution.name. */
   readonly distribution: string;
+  /**
+   * JSON Schema (TypeBox) of the template values this provider reads, for the
+   * ClusterTemplate controller to validate `defaults` against. Values it does not
+   * declare are left to other consumers (infrastructure, add-ons).
+   */
+  readonly valuesSchema?: TSchema;
   /** New PKI and token for a cluster. Called once; the result is stored and never regenerated. */
   generateClusterSecrets(input: {
     clusterName: string;

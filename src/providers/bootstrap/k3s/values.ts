@@ -1,0 +1,272 @@
+// The template values the K3s bootstrap provider reads, as a TypeBox (JSON) schema the
+// ClusterTemplate controller validates template defaults against, and the checks the
+// schema cannot express. Only the keys declared here belong to this provider; other
+// top-level values (workersNumber, machine size, …) pass through untouched.
+import { Type, type Static } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { ValueErrorType } from '@sinclair/typebox/value';
+import type { FieldCause } from '../../../api/errors.ts';
+import { BootstrapError } from '../errors.ts';
+import { k3sTLSDir } from './pki.ts';
+
+const labelName = '[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?';
+const dnsSubdomain = '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*';
+const labelKey = `^(${dnsSubdomain}/)?${labelName}$`;
+const labelValue = `^(${labelName})?$`;
+const taintEffect = '(NoSchedule|PreferNoSchedule|NoExecute)';
+const cidr = '[0-9A-Fa-f:.]+/[0-9]{1,3}';
+const ip = '[0-9A-Fa-f:.]+';
+const httpURL = '^https?://\\S+$';
+const sha256 = '^[0-9a-f]{64}$';
+
+const NodeLabels = Type.Record(
+  Type.String({ pattern: labelKey }),
+  Type.String({ pattern: labelValue }),
+  { additionalProperties: false, description: 'Node labels, key → value (K3s `node-label`).' },
+);
+const NodeTaints = Type.Array(
+  Type.String({ pattern: `^(${dnsSubdomain}/)?${labelName}(=${labelName})?:${taintEffect}$` }),
+  { description: 'Node taints as `key[=value]:Effect` (K3s `node-taint`).' },
+);
+const ConfigValue = Type.Union([
+  Type.String(),
+  Type.Number(),
+  Type.Boolean(),
+  Type.Array(Type.String()),
+]);
+const ConfigKeys = Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }), ConfigValue, {
+  additionalProperties: false,
+});
+const RoleSettings = Type.Object(
+  { nodeLabels: Type.Optional(NodeLabels), nodeTaints: Type.Optional(NodeTaints) },
+  { additionalProperties: false },
+);
+
+export const K3sSettings = Type.Object(
+  {
+    disable: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }), {
+        description:
+          'Packaged components not to deploy: traefik, servicelb, local-storage, metrics-server, coredns, … Same list on every server.',
+      }),
+    ),
+    clusterCIDR: Type.Optional(Type.String({ pattern: `^${cidr}(,${cidr})?$` })),
+    serviceCIDR: Type.Optional(Type.String({ pattern: `^${cidr}(,${cidr})?$` })),
+    clusterDNS: Type.Optional(Type.String({ pattern: `^${ip}(,${ip})?$` })),
+    clusterDomain: Type.Optional(Type.String({ pattern: `^${dnsSubdomain}$` })),
+    flannelBackend: Type.Optional(
+      Type.Union([
+        Type.Literal('vxlan'),
+        Type.Literal('host-gw'),
+        Type.Literal('wireguard-native'),
+        Type.Literal('none'),
+      ]),
+    ),
+    secretsEncryption: Type.Optional(Type.Boolean()),
+    writeKubeconfigMode: Type.Optional(
+      Type.String({ pattern: '^0?[0-7]{3}$', description: 'Default "0600".' }),
+    ),
+    tlsSANs: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Extra names in the API serving certificate; the endpoint is always there.',
+      }),
+    ),
+    nodeLabels: Type.Optional(NodeLabels),
+    nodeTaints: Type.Optional(NodeTaints),
+    controlPlane: Type.Optional(RoleSettings),
+    workers: Type.Optional(RoleSettings),
+    extraArgs: Type.Optional(
+      Type.Object(
+        {
+          server: Type.Optional(ConfigKeys),
+          agent: Type.Optional(ConfigKeys),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Further config.yaml keys (K3s flag names without dashes) for every server or every agent.',
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ExtraFile = Type.Object(
+  {
+    path: Type.String({ pattern: '^/\\S+$', description: 'Absolute path on the machine.' }),
+    content: Type.String(),
+    permissions: Type.Optional(Type.String({ pattern: '^0?[0-7]{3,4}$' })),
+    owner: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_-]*(:[a-z_][a-z0-9_-]*)?$' })),
+    encoding: Type.Optional(
+      Type.Union([Type.Literal('text'), Type.Literal('b64')], {
+        description: '`b64`: content is base64 and is written decoded.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const AirGap = Type.Object(
+  {
+    installScriptUrl: Type.Optional(Type.String({ pattern: httpURL })),
+    installScriptSha256: Type.Optional(Type.String({ pattern: sha256 })),
+    installScriptPath: Type.Optional(
+      Type.String({
+        pattern: '^/\\S+$',
+        description: 'Where the install script is (or is downloaded to).',
+      }),
+    ),
+    binaryUrl: Type.Optional(Type.String({ pattern: httpURL })),
+    binarySha256: Type.Optional(Type.String({ pattern: sha256 })),
+    imagesUrl: Type.Optional(
+      Type.String({
+        pattern:
+          '^https?://[^\\s?#]+\\.(tar|tar\\.gz|tgz|tar\\.zst|tzst|tar\\.lz4|tar\\.bz2)([?#]\\S*)?$',
+        description: 'Images tarball, e.g. k3s-airgap-images-amd64.tar.zst.',
+      }),
+    ),
+    imagesSha256: Type.Optional(Type.String({ pattern: sha256 })),
+  },
+  { additionalProperties: false },
+);
+
+export const GuestNetwork = Type.Object(
+  {
+    interfaceName: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,15}$' })),
+    matchDriver: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_*?-]+$' })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The template values the K3s bootstrap provider reads. Every key is optional; keys not
+ * declared at the top level belong to other consumers and are allowed.
+ */
+export const K3sBootstrapValues = Type.Object(
+  {
+    k3s: Type.Optional(K3sSettings),
+    files: Type.Optional(Type.Array(ExtraFile)),
+    preCommands: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    postCommands: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    airgap: Type.Optional(AirGap),
+    guestNetwork: Type.Optional(GuestNetwork),
+  },
+  { additionalProperties: true },
+);
+export type K3sBootstrapValues = Static<typeof K3sBootstrapValues>;
+export type K3sSettings = Static<typeof K3sSettings>;
+export type ConfigValue = Static<typeof ConfigValue>;
+
+/** config.yaml keys Slipway sets itself, and the value to use instead where there is one. */
+const reservedConfigKeys: Record<string, string | undefined> = {
+  token: undefined,
+  'token-file': undefined,
+  'agent-token': undefined,
+  server: undefined,
+  'cluster-init': undefined,
+  'node-name': undefined,
+  'node-ip': undefined,
+  'data-dir': undefined,
+  disable: 'k3s.disable',
+  'cluster-cidr': 'k3s.clusterCIDR',
+  'service-cidr': 'k3s.serviceCIDR',
+  'cluster-dns': 'k3s.clusterDNS',
+  'cluster-domain': 'k3s.clusterDomain',
+  'flannel-backend': 'k3s.flannelBackend',
+  'secrets-encryption': 'k3s.secretsEncryption',
+  'write-kubeconfig-mode': 'k3s.writeKubeconfigMode',
+  'tls-san': 'k3s.tlsSANs',
+  'node-label': 'k3s.nodeLabels',
+  'node-taint': 'k3s.nodeTaints',
+};
+
+/** Paths Slipway writes itself; extra files may not replace them. */
+export const k3sConfigPath = '/etc/rancher/k3s/config.yaml';
+
+let compiled: TypeCheck<typeof K3sBootstrapValues> | undefined;
+
+/** `/k3s/disable/0` → `k3s.disable[0]`. */
+function fieldPath(pointer: string): string {
+  let path = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    if (/^\d+$/.test(segment)) path += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(segment)) path += path ? `.${segment}` : segment;
+    else path += `[${JSON.stringify(segment)}]`;
+  }
+  return path;
+}
+
+/**
+ * Every problem with `values`, as causes with field paths relative to the values
+ * (`k3s.nodeTaints[0]`). Messages name the rule, never the value: values may hold file
+ * contents and commands with secrets in them.
+ */
+export function validateK3sValues(values: unknown): FieldCause[] {
+  compiled ??= TypeCompiler.Compile(K3sBootstrapValues);
+  const causes: FieldCause[] = [];
+  for (const error of compiled.Errors(values)) {
+    const unexpected = error.type === ValueErrorType.ObjectAdditionalProperties;
+    // A Record (labels, extraArgs) reports a key that breaks its pattern the same way.
+    const badKey = unexpected && 'patternProperties' in error.schema;
+    causes.push({
+      field: fieldPath(error.path),
+      message: badKey ? 'invalid key' : unexpected ? 'unknown field' : error.message,
+      reason: unexpected && !badKey ? 'FieldValueNotSupported' : 'FieldValueInvalid',
+    });
+  }
+  if (causes.length > 0) return causes;
+  const checked = values as K3sBootstrapValues;
+  for (const role of ['server', 'agent'] as const) {
+    for (const key of Object.keys(checked.k3s?.extraArgs?.[role] ?? {})) {
+      if (!(key in reservedConfigKeys)) continue;
+      const instead = reservedConfigKeys[key];
+      causes.push({
+        field: fieldPath(`/k3s/extraArgs/${role}/${key}`),
+        message: instead ? `set by Slipway: use ${instead}` : 'set by Slipway',
+        reason: 'FieldValueForbidden',
+      });
+    }
+  }
+  const seen = new Set<string>();
+  (checked.files ?? []).forEach((file, index) => {
+    const field = `files[${index}]`;
+    if (file.path === k3sConfigPath || file.path.startsWith(`${k3sTLSDir}/`)) {
+      causes.push({
+        field: `${field}.path`,
+        message: 'written by Slipway',
+        reason: 'FieldValueForbidden',
+      });
+    }
+    if (seen.has(file.path)) {
+      causes.push({
+        field: `${field}.path`,
+        message: 'Duplicate value',
+        reason: 'FieldValueDuplicate',
+      });
+    }
+    seen.add(file.path);
+    if (
+      file.encoding === 'b64' &&
+      !/^[A-Za-z0-9+/]*={0,2}$/.test(file.content.replace(/\s/g, ''))
+    ) {
+      causes.push({
+        field: `${field}.content`,
+        message: 'not base64',
+        reason: 'FieldValueInvalid',
+      });
+    }
+  });
+  return causes;
+}
+
+/** The values, checked; a {@link BootstrapError} `InvalidValues` naming every bad field. */
+export function readK3sValues(values: unknown): K3sBootstrapValues {
+  const causes = validateK3sValues(values);
+  if (causes.length > 0) {
+    const summary = causes.map((c) => `${c.field}: ${c.message}`).join('; ');
+    throw new BootstrapError('InvalidValues', `invalid K3s bootstrap values: ${summary}`, causes);
+  }
+  return values as K3sBootstrapValues;
+}
