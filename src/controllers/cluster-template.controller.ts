@@ -65,6 +65,19 @@ export function checkTemplate(
       );
     }
   }
+  // The distribution's own values (K3s settings) must hold for the defaults too.
+  const distributionSchema = deps.bootstrap.get(distribution.name)?.valuesSchema;
+  if (distributionSchema !== undefined) {
+    const compiled = deps.schemas.compile(distributionSchema);
+    const problems = compiled.ok ? compiled.validate(defaults ?? {}, 'spec.defaults') : [];
+    if (problems.length > 0) {
+      return falseCondition(
+        Conditions.Valid,
+        Reasons.InvalidDefaults,
+        `defaults do not match what ${distribution.name} accepts: ${formatProblems(problems)}`,
+      );
+    }
+  }
   return trueCondition(Conditions.Valid, Reasons.TemplateValid, 'Template is valid');
 }
 

@@ -35,3 +35,26 @@ export type Events = Pick<EventRecorder, 'record'>;
 
 /** A recorder that drops everything (tests that do not look at events). */
 export const discardEvents: Events = { record: () => Promise.resolve() };
+
+/** A node of a child cluster, as the controllers need it. */
+export interface ChildNode {
+  name: string;
+  providerID?: string;
+  ready: boolean;
+  unschedulable: boolean;
+}
+
+/** The child cluster's API, reached with its admin kubeconfig. */
+export interface ChildClusterClient {
+  /** The API answers (`/readyz`); false (never a throw) when it does not. */
+  ready(signal?: AbortSignal): Promise<boolean>;
+  listNodes(signal?: AbortSignal): Promise<ChildNode[]>;
+  cordon(nodeName: string, signal?: AbortSignal): Promise<void>;
+  /** Evict the node's pods; resolves once none is left (or throws to retry). */
+  drain(nodeName: string, signal?: AbortSignal): Promise<void>;
+  /** Remove the Node object; a node already gone counts as deleted. */
+  deleteNode(nodeName: string, signal?: AbortSignal): Promise<void>;
+}
+
+/** A client for the cluster that `kubeconfig` (YAML) describes. */
+export type ChildClusterClientFactory = (kubeconfig: string) => ChildClusterClient;
