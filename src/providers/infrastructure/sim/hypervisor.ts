@@ -12,6 +12,7 @@ import { systemClock, type SimClock } from './clock.ts';
 import { checkCreateFault, validateFaults, type SimFaults } from './faults.ts';
 import { resolveLatencyProfile, stageDelay, type LatencyProfile } from './latency.ts';
 import type { LatencyProfileName, SimStage } from './latency.ts';
+import * as vmFaults from './vm-faults.ts';
 import * as lifecycle from './vm-lifecycle.ts';
 import { SimVMStore, type SimVM, type SimVMFilter, type SimVMIdentity } from './vm-store.ts';
 import type { SimVMEvent } from './vm-store.ts';
@@ -152,16 +153,7 @@ export class SimHypervisor {
 
   /** Fault: the VM powers off behind Slipway's back; its node goes NotReady. */
   stopVM(vmid: number): Promise<void> {
-    return this.#mutate(vmid, async (vm) => {
-      if (vm.power !== 'running' && vm.power !== 'starting') {
-        throw new Error(`sim VM ${vmid} is ${vm.power}; only a running VM can be stopped`);
-      }
-      await lifecycle.setOwnNodeReady(this.#ctx, vm, false);
-      const stopped: SimVM = { ...vm, power: 'stopped' };
-      if (stopped.boot) stopped.boot = { ...stopped.boot, nodeReady: false };
-      delete stopped.next;
-      this.#store.save(stopped);
-    });
+    return this.#mutate(vmid, (vm) => vmFaults.powerOffVM(this.#ctx, vm));
   }
 
   /** Fault: the VM is deleted behind Slipway's back, at once; its node leaves the cluster. */
@@ -171,31 +163,17 @@ export class SimHypervisor {
 
   /** Fault: the VM breaks beyond repair (state Failed with this reason and message). */
   failVM(vmid: number, reason: string, message: string): Promise<void> {
-    return this.#mutate(vmid, async (vm) => {
-      await lifecycle.setOwnNodeReady(this.#ctx, vm, false);
-      const failed: SimVM = { ...vm, power: 'failed', failure: { reason, message } };
-      delete failed.next;
-      this.#store.save(failed);
-    });
+    return this.#mutate(vmid, (vm) => vmFaults.breakVM(this.#ctx, vm, { reason, message }));
   }
 
   /** Fault: the VM runs but its node reports NotReady until the VM restarts. */
   setNodeNotReady(vmid: number): Promise<void> {
-    return this.#mutate(vmid, async (vm) => {
-      await lifecycle.setOwnNodeReady(this.#ctx, vm, false);
-      this.#store.save({ ...vm, nodeFault: true });
-    });
+    return this.#mutate(vmid, (vm) => vmFaults.markNodeNotReady(this.#ctx, vm));
   }
 
   /** Undo setNodeNotReady without a restart. */
   recoverNode(vmid: number): Promise<void> {
-    return this.#mutate(vmid, async (vm) => {
-      const healed: SimVM = { ...vm, nodeFault: false };
-      if (vm.power === 'running' && vm.boot?.nodeReady) {
-        await lifecycle.setOwnNodeReady(this.#ctx, healed, true);
-      }
-      this.#store.save(healed);
-    });
+    return this.#mutate(vmid, (vm) => vmFaults.healNode(this.#ctx, vm));
   }
 
   /** Complete every transition that is due now. */

@@ -47,9 +47,15 @@ function effectiveReady(vm: SimVM): boolean {
 
 /**
  * Run K3s on a running VM: register (or re-register) its node, or record why not. A
- * newly joined node becomes Ready after the components latency.
+ * newly joined node becomes Ready the components latency after `at`, when it booted
+ * (which is earlier than now when the hypervisor catches up after a restart).
  */
-export async function bootVM(ctx: LifecycleContext, vm: SimVM, ready: boolean): Promise<SimVM> {
+export async function bootVM(
+  ctx: LifecycleContext,
+  vm: SimVM,
+  ready: boolean,
+  at = ctx.now(),
+): Promise<SimVM> {
   const data = ctx.store.bootData(vm.vmid);
   if (!data) return vm;
   const outcome = await bootSimNode({
@@ -60,7 +66,7 @@ export async function bootVM(ctx: LifecycleContext, vm: SimVM, ready: boolean): 
     address: vm.address,
     providerID: providerIDOf(vm),
     registry: ctx.registry,
-    now: new Date(ctx.now()),
+    now: new Date(at),
     ready,
   });
   const joined = outcome.status === 'joined';
@@ -69,7 +75,7 @@ export async function bootVM(ctx: LifecycleContext, vm: SimVM, ready: boolean): 
   if (joined && !ready) {
     updated.next = {
       event: 'componentsReady',
-      at: ctx.now() + stageDelay(vm.profile, 'components', ctx.random),
+      at: at + stageDelay(vm.profile, 'components', ctx.random),
     };
   }
   ctx.store.save(updated);
@@ -129,7 +135,7 @@ export async function completeTransition(ctx: LifecycleContext, vm: SimVM): Prom
   switch (vm.next?.event) {
     case 'provisioned':
     case 'started': {
-      await bootVM(ctx, { ...vm, power: 'running', nodeFault: false }, false);
+      await bootVM(ctx, { ...vm, power: 'running', nodeFault: false }, false, vm.next.at);
       return;
     }
     case 'componentsReady': {
