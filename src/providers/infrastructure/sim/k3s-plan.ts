@@ -105,11 +105,14 @@ function envValue(text: string, name: string): string | undefined {
   return match[2] ?? match[3] ?? match[4];
 }
 
-/** The install script's mode: explicit `server`/`agent`, else agent iff K3S_URL is set. */
+/**
+ * The install script's mode: explicit (`sh -s - agent`, `sh '/path/install.sh' server`,
+ * INSTALL_K3S_EXEC), else agent when K3S_URL is set, else server (as get.k3s.io decides).
+ */
 function installMode(text: string, hasK3sUrl: boolean): 'server' | 'agent' {
   const explicit =
     /\bsh\s+-s\s+-\s+(server|agent)\b/.exec(text)?.[1] ??
-    /\binstall\.sh\s+(server|agent)\b/.exec(text)?.[1] ??
+    /\.sh['"]?\s+(server|agent)\b/.exec(text)?.[1] ??
     /^(server|agent)\b/.exec(envValue(text, 'INSTALL_K3S_EXEC') ?? '')?.[1];
   if (explicit === 'server' || explicit === 'agent') return explicit;
   return hasK3sUrl ? 'agent' : 'server';
