@@ -36,24 +36,32 @@ export type Events = Pick<EventRecorder, 'record'>;
 /** A recorder that drops everything (tests that do not look at events). */
 export const discardEvents: Events = { record: () => Promise.resolve() };
 
-/** A node of a child cluster, as the controllers need it. */
+/** A node of a child cluster, as the controllers need it (src/childcluster NodeInfo). */
 export interface ChildNode {
   name: string;
-  providerID?: string;
+  /** spec.providerID, or '' when unset. */
+  providerID: string;
   ready: boolean;
   unschedulable: boolean;
 }
 
-/** The child cluster's API, reached with its admin kubeconfig. */
+/**
+ * The child cluster's API, reached with its admin kubeconfig: the part of
+ * src/childcluster's ChildClusterClient the controllers use.
+ */
 export interface ChildClusterClient {
-  /** The API answers (`/readyz`); false (never a throw) when it does not. */
-  ready(signal?: AbortSignal): Promise<boolean>;
+  /** The API answers (`/readyz`); never throws: `ok` is false and `message` says why. */
+  ready(signal?: AbortSignal): Promise<{ ok: boolean; reason: string; message: string }>;
   listNodes(signal?: AbortSignal): Promise<ChildNode[]>;
   cordon(nodeName: string, signal?: AbortSignal): Promise<void>;
-  /** Evict the node's pods; resolves once none is left (or throws to retry). */
-  drain(nodeName: string, signal?: AbortSignal): Promise<void>;
+  /** Cordon and evict the node's pods, giving up after `timeoutMs`. */
+  drain(
+    nodeName: string,
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<{ evicted: number; remaining: number }>;
   /** Remove the Node object; a node already gone counts as deleted. */
   deleteNode(nodeName: string, signal?: AbortSignal): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** A client for the cluster that `kubeconfig` (YAML) describes. */

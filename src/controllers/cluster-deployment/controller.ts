@@ -94,6 +94,7 @@ export function clusterDeploymentController(
     const uid = cluster.metadata.uid ?? '';
     const cached = clients.get(uid);
     if (cached?.kubeconfig === kubeconfig) return cached.client;
+    if (cached) void cached.client.close().catch(() => undefined);
     const client = deps.childClients(kubeconfig);
     clients.set(uid, { kubeconfig, client });
     return client;
@@ -102,7 +103,7 @@ export function clusterDeploymentController(
   async function apiAnswers(ctx: ReconcileContext, client: ChildClusterClient): Promise<boolean> {
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(settings.apiProbeTimeoutMs)]);
     try {
-      return await client.ready(signal);
+      return (await client.ready(signal)).ok;
     } catch {
       return false;
     }
@@ -373,7 +374,11 @@ export function clusterDeploymentController(
     const key = `${cluster.metadata.namespace ?? ''}/${cluster.metadata.name}`;
     templates.forget(key);
     credentials.forget(key);
-    clients.delete(cluster.metadata.uid ?? '');
+    const cached = clients.get(cluster.metadata.uid ?? '');
+    if (cached) {
+      clients.delete(cluster.metadata.uid ?? '');
+      void cached.client.close().catch(() => undefined);
+    }
     if (!hasFinalizer(cluster, clusterDeploymentFinalizer)) return {};
     const namespace = cluster.metadata.namespace ?? '';
     // Workers first, then control planes; each Machine goes once its VM is gone.

@@ -1,0 +1,546 @@
+// Machine controller: drives one node through the infrastructure provider (create,
+// start, addresses, delete) with boot data from the bootstrap provider, and finds its
+// node in the child cluster. Every pass asks the provider and the child API where things
+// stand; nothing is remembered between passes but what the store holds.
+import { isDeepStrictEqual } from 'node:util';
+import type { ClusterDeployment } from '../api/kinds/cluster-deployment.ts';
+import {
+  MachineConditions as Conditions,
+  MachineReasons as Reasons,
+  type Machine,
+} from '../api/kinds/machine.ts';
+import type { MachineObservation } from '../providers/infrastructure/types.ts';
+import type { Store } from '../store/types.ts';
+import { firstControlPlaneAddress, listClusterMachines } from './cluster-deployment/machines.ts';
+import { readKubeconfig } from './cluster-deployment/secrets.ts';
+import {
+  falseCondition,
+  setConditions,
+  trueCondition,
+  unknownCondition,
+  type ConditionInput,
+} from './conditions.ts';
+import type {
+  BootstrapProviders,
+  ChildClusterClient,
+  ChildClusterClientFactory,
+  ChildNode,
+  EndpointResolver,
+  Events,
+  InfrastructureProviders,
+} from './dependencies.ts';
+import {
+  bootstrapSecretNameOf,
+  ensureBootstrapData,
+  machineCredential,
+  machineProvider,
+  machineRequest,
+  readBootstrapData,
+} from './machine-context.ts';
+import {
+  deleteIfExists,
+  ensureFinalizer,
+  getIfExists,
+  hasFinalizer,
+  isDeleting,
+  parseKey,
+  removeFinalizer,
+} from './objects.ts';
+import type { ControllerOptions } from './runtime/controller.ts';
+import type { ReconcileContext, ReconcileResult } from './runtime/types.ts';
+
+export const machineFinalizer = 'slipway.dev/machine';
+export const machineControllerName = 'machine';
+
+export interface MachineSettings {
+  /** How soon a machine on its way (or being deleted) is looked at again (ms). */
+  pollIntervalMs: number;
+  /** How often a Ready machine is checked for drift: VM gone, stopped, node NotReady (ms). */
+  steadyIntervalMs: number;
+  /** How long a machine being deleted waits for its node to drain before going anyway (ms). */
+  drainTimeoutMs: number;
+  /** The longest one drain call may take before the pass ends and is tried again (ms). */
+  drainStepMs: number;
+  /** How long one call to the child API may take (ms). */
+  childApiTimeoutMs: number;
+}
+
+export const defaultMachineSettings: MachineSettings = {
+  pollIntervalMs: 2_000,
+  steadyIntervalMs: 30_000,
+  drainTimeoutMs: 5 * 60_000,
+  drainStepMs: 20_000,
+  childApiTimeoutMs: 5_000,
+};
+
+export interface MachineControllerDeps {
+  store: Store;
+  infrastructure: InfrastructureProviders;
+  bootstrap: BootstrapProviders;
+  childClients: ChildClusterClientFactory;
+  endpointResolver: EndpointResolver;
+  events: Events;
+  settings?: Partial<MachineSettings>;
+  /** Overrides the reconcile context's clock. */
+  clock?: () => Date;
+}
+
+type MachineStatus = NonNullable<Machine['status']>;
+type MachinePhase = NonNullable<MachineStatus['phase']>;
+
+/** How the node of a machine looks from the child API. */
+type NodeLookup =
+  | { state: 'found'; node: ChildNode }
+  | { state: 'absent' }
+  | { state: 'unreachable'; message: string };
+
+function errorReason(err: unknown): string {
+  const reason = (err as { reason?: unknown } | undefined)?.reason;
+  return typeof reason === 'string' && /^[A-Z][A-Za-z]*$/.test(reason)
+    ? reason
+    : Reasons.ProviderError;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function machineController(deps: MachineControllerDeps): ControllerOptions {
+  const settings: MachineSettings = { ...defaultMachineSettings, ...deps.settings };
+  const { store, events } = deps;
+  const clients = new Map<string, { kubeconfig: string; client: ChildClusterClient }>();
+
+  function timeout(ctx: ReconcileContext, ms: number): AbortSignal {
+    return AbortSignal.any([ctx.signal, AbortSignal.timeout(ms)]);
+  }
+
+  async function childClient(cluster: ClusterDeployment): Promise<ChildClusterClient | undefined> {
+    const kubeconfig = await readKubeconfig(
+      store,
+      cluster.metadata.namespace ?? '',
+      cluster.metadata.name,
+    );
+    if (!kubeconfig) return undefined;
+    const key = cluster.metadata.uid ?? '';
+    const cached = clients.get(key);
+    if (cached?.kubeconfig === kubeconfig) return cached.client;
+    if (cached) void cached.client.close().catch(() => undefined);
+    const client = deps.childClients(kubeconfig);
+    clients.set(key, { kubeconfig, client });
+    return client;
+  }
+
+  async function findNode(
+    ctx: ReconcileContext,
+    cluster: ClusterDeployment,
+    machine: Machine,
+    providerID: string | undefined,
+  ): Promise<NodeLookup> {
+    const client = await childClient(cluster);
+    if (!client) return { state: 'unreachable', message: 'the cluster has no kubeconfig yet' };
+    try {
+      const nodes = await client.listNodes(timeout(ctx, settings.childApiTimeoutMs));
+      const node =
+        (providerID ? nodes.find((n) => n.providerID === providerID) : undefined) ??
+        nodes.find((n) => n.name === machine.metadata.name);
+      return node ? { state: 'found', node } : { state: 'absent' };
+    } catch (err: unknown) {
+      ctx.signal.throwIfAborted();
+      return { state: 'unreachable', message: errorMessage(err) };
+    }
+  }
+
+  async function saveStatus(machine: Machine, status: MachineStatus): Promise<void> {
+    if (isDeepStrictEqual(status, machine.status)) return;
+    await store.updateStatus<Machine>({ ...machine, status });
+    const before = machine.status?.phase;
+    if (status.phase !== before) {
+      if (status.phase === 'Failed') {
+        void events.record(
+          machine,
+          'Warning',
+          status.failureReason ?? 'Failed',
+          status.failureMessage ?? 'machine failed',
+        );
+      } else if (status.phase === 'Running' && before !== 'Running') {
+        void events.record(
+          machine,
+          'Normal',
+          'NodeJoined',
+          `node ${status.nodeName ?? ''} joined the cluster`,
+        );
+      }
+    }
+  }
+
+  function withConditions(
+    machine: Machine,
+    now: Date,
+    phase: MachinePhase,
+    conditions: ConditionInput[],
+    extra: Partial<MachineStatus> = {},
+  ): MachineStatus {
+    const generation = machine.metadata.generation;
+    const status: MachineStatus = {
+      ...(machine.status ?? {}),
+      ...extra,
+      phase,
+      conditions: setConditions(machine.status?.conditions, conditions, now, generation),
+    };
+    if (phase !== 'Failed') {
+      delete status.failureReason;
+      delete status.failureMessage;
+    }
+    if (generation !== undefined) status.observedGeneration = generation;
+    return status;
+  }
+
+  async function reconcile(ctx: ReconcileContext, key: string): Promise<ReconcileResult> {
+    const { namespace, name } = parseKey(key);
+    const found = await getIfExists<Machine>(store, 'Machine', namespace, name);
+    if (!found) return {};
+    const now = deps.clock?.() ?? ctx.now();
+    const cluster = await getIfExists<ClusterDeployment>(
+      store,
+      'ClusterDeployment',
+      namespace,
+      found.spec.clusterName,
+    );
+    if (isDeleting(found)) return reconcileDelete(ctx, found, cluster, now);
+    const machine = await ensureFinalizer(store, found, machineFinalizer);
+    return reconcileNormal(ctx, machine, cluster, now);
+  }
+
+  async function reconcileNormal(
+    ctx: ReconcileContext,
+    machine: Machine,
+    cluster: ClusterDeployment | undefined,
+    now: Date,
+  ): Promise<ReconcileResult> {
+    const waiting = (reason: string, message: string): ConditionInput[] => [
+      falseCondition(Conditions.InfrastructureReady, Reasons.WaitingForInfrastructure, message),
+      falseCondition(Conditions.BootstrapReady, reason, message),
+      falseCondition(Conditions.NodeReady, Reasons.WaitingForNode, 'no node yet'),
+      falseCondition(Conditions.Ready, reason, message),
+    ];
+    const poll = { requeueAfter: settings.pollIntervalMs };
+
+    // 1. The cluster, provider and credential.
+    if (!cluster) {
+      const message = `cluster ${machine.spec.clusterName} does not exist`;
+      await saveStatus(
+        machine,
+        withConditions(machine, now, 'Pending', waiting(Reasons.WaitingForInfrastructure, message)),
+      );
+      return poll;
+    }
+    const provider = await machineProvider(store, deps.infrastructure, machine);
+    const credential = await machineCredential(store, machine, cluster);
+    if (!provider.ok || !credential.ok) {
+      const why = !provider.ok ? provider : !credential.ok ? credential : undefined;
+      await saveStatus(
+        machine,
+        withConditions(
+          machine,
+          now,
+          'Pending',
+          waiting(why?.reason ?? Reasons.ProviderError, why?.message ?? ''),
+        ),
+      );
+      return poll;
+    }
+
+    // 2. Boot data.
+    const boot = await ensureBootstrapData({
+      store,
+      machine,
+      cluster,
+      bootstrap: deps.bootstrap,
+      endpointResolver: deps.endpointResolver,
+      provider: provider.value,
+      firstControlPlaneAddress: async () =>
+        firstControlPlaneAddress(await listClusterMachines(store, cluster, undefined)),
+    });
+    if (!boot.ok) {
+      await saveStatus(
+        machine,
+        withConditions(
+          machine,
+          now,
+          'Pending',
+          waiting(Reasons.WaitingForBootstrapData, boot.message),
+        ),
+      );
+      return poll;
+    }
+    const bootstrapReady = trueCondition(
+      Conditions.BootstrapReady,
+      Reasons.AsExpected,
+      `boot data in Secret ${bootstrapSecretNameOf(machine)}`,
+    );
+
+    // 3. The VM: look first; act only when it is not running (created, recreated, started).
+    const request = machineRequest(machine, credential.value, boot.value.data);
+    let observed: MachineObservation | undefined;
+    try {
+      observed = await provider.value.observeMachine(request, ctx.signal);
+      if (!observed && machine.status?.providerID) {
+        void events.record(
+          machine,
+          'Warning',
+          'VMVanished',
+          `VM ${machine.status.providerID} is gone; creating it again`,
+        );
+      } else if (observed?.state === 'Stopped' && machine.status?.phase === 'Running') {
+        void events.record(
+          machine,
+          'Warning',
+          'VMStopped',
+          `VM ${observed.providerID ?? ''} was stopped; starting it`,
+        );
+      }
+      if (!observed || (observed.state !== 'Running' && observed.state !== 'Failed')) {
+        observed = await provider.value.reconcileMachine(request, ctx.signal);
+      }
+    } catch (err: unknown) {
+      ctx.signal.throwIfAborted();
+      // Save what went wrong, then let the queue retry with backoff.
+      const reason = errorReason(err);
+      const message = errorMessage(err);
+      await saveStatus(
+        machine,
+        withConditions(
+          machine,
+          now,
+          machine.status?.providerID ? (machine.status.phase ?? 'Provisioning') : 'Provisioning',
+          [
+            falseCondition(Conditions.InfrastructureReady, reason, message),
+            bootstrapReady,
+            falseCondition(Conditions.Ready, reason, message),
+          ],
+        ),
+      );
+      throw err;
+    }
+
+    const extra: Partial<MachineStatus> = { addresses: observed.addresses };
+    if (observed.providerID) extra.providerID = observed.providerID;
+    if (observed.state === 'Failed') {
+      const message = observed.message ?? observed.reason;
+      const status = withConditions(
+        machine,
+        now,
+        'Failed',
+        [
+          falseCondition(Conditions.InfrastructureReady, observed.reason, message),
+          bootstrapReady,
+          falseCondition(Conditions.Ready, observed.reason, message),
+        ],
+        { ...extra, ready: false, failureReason: observed.reason, failureMessage: message },
+      );
+      await saveStatus(machine, status);
+      return { requeueAfter: settings.steadyIntervalMs };
+    }
+    if (observed.state !== 'Running') {
+      const message = observed.message ?? observed.reason;
+      const status = withConditions(
+        machine,
+        now,
+        'Provisioning',
+        [
+          falseCondition(Conditions.InfrastructureReady, observed.reason, message),
+          bootstrapReady,
+          falseCondition(Conditions.NodeReady, Reasons.WaitingForNode, 'the VM is not running yet'),
+          falseCondition(Conditions.Ready, observed.reason, message),
+        ],
+        { ...extra, ready: false },
+      );
+      await saveStatus(machine, status);
+      return poll;
+    }
+
+    // 4. The node in the child cluster.
+    const infraReady = trueCondition(
+      Conditions.InfrastructureReady,
+      Reasons.AsExpected,
+      observed.message ?? 'VM running',
+    );
+    const lookup = await findNode(ctx, cluster, machine, observed.providerID);
+    let phase: MachinePhase;
+    let nodeCondition: ConditionInput;
+    if (lookup.state === 'found') {
+      extra.nodeName = lookup.node.name;
+      phase = 'Running';
+      nodeCondition = lookup.node.ready
+        ? trueCondition(
+            Conditions.NodeReady,
+            Reasons.AsExpected,
+            `node ${lookup.node.name} is Ready`,
+          )
+        : falseCondition(
+            Conditions.NodeReady,
+            Reasons.NodeNotReady,
+            `node ${lookup.node.name} is not Ready`,
+          );
+    } else if (lookup.state === 'absent') {
+      phase = 'Provisioned';
+      nodeCondition = falseCondition(
+        Conditions.NodeReady,
+        Reasons.WaitingForNode,
+        'the node has not registered with the cluster yet',
+      );
+    } else {
+      // The API not answering says nothing about this node: keep what was known.
+      phase = machine.status?.nodeName ? 'Running' : 'Provisioned';
+      nodeCondition = unknownCondition(
+        Conditions.NodeReady,
+        Reasons.WaitingForNode,
+        `cannot reach the cluster API: ${lookup.message}`,
+      );
+    }
+    const ready = nodeCondition.status === 'True';
+    const status = withConditions(
+      machine,
+      now,
+      phase,
+      [
+        infraReady,
+        bootstrapReady,
+        nodeCondition,
+        ready
+          ? trueCondition(
+              Conditions.Ready,
+              Reasons.AsExpected,
+              `node ${extra.nodeName ?? ''} is Ready`,
+            )
+          : falseCondition(Conditions.Ready, nodeCondition.reason, nodeCondition.message ?? ''),
+      ],
+      { ...extra, ready },
+    );
+    if (lookup.state === 'absent') delete status.nodeName;
+    await saveStatus(machine, status);
+    return { requeueAfter: ready ? settings.steadyIntervalMs : settings.pollIntervalMs };
+  }
+
+  async function reconcileDelete(
+    ctx: ReconcileContext,
+    machine: Machine,
+    cluster: ClusterDeployment | undefined,
+    now: Date,
+  ): Promise<ReconcileResult> {
+    if (!hasFinalizer(machine, machineFinalizer)) return {};
+    const poll = { requeueAfter: settings.pollIntervalMs };
+    const deleting = (reason: string, message: string) =>
+      withConditions(
+        machine,
+        now,
+        'Deleting',
+        [falseCondition(Conditions.Ready, reason, message)],
+        { ready: false },
+      );
+    // When the whole cluster goes, nobody needs its nodes drained.
+    const clusterGoing = !cluster || isDeleting(cluster);
+    const nodeName = machine.status?.nodeName;
+
+    // 1. Drain the node, for as long as the drain timeout allows.
+    if (!clusterGoing && nodeName) {
+      const deadline =
+        Date.parse(machine.metadata.deletionTimestamp ?? now.toISOString()) +
+        settings.drainTimeoutMs;
+      const left = deadline - now.getTime();
+      if (left > 0) {
+        const client = await childClient(cluster);
+        let remaining = 0;
+        let problem: string | undefined;
+        if (client) {
+          try {
+            const result = await client.drain(nodeName, {
+              timeoutMs: Math.min(settings.drainStepMs, left),
+              signal: ctx.signal,
+            });
+            remaining = result.remaining;
+          } catch (err: unknown) {
+            ctx.signal.throwIfAborted();
+            problem = errorMessage(err);
+          }
+        }
+        if (remaining > 0 || problem) {
+          const message = problem
+            ? `draining node ${nodeName}: ${problem}; gives up in ${Math.ceil(left / 1000)}s`
+            : `draining node ${nodeName}: ${remaining} pods left; gives up in ${Math.ceil(left / 1000)}s`;
+          await saveStatus(machine, deleting(Reasons.Draining, message));
+          return poll;
+        }
+      } else {
+        void events.record(
+          machine,
+          'Warning',
+          'DrainTimedOut',
+          `node ${nodeName} did not drain in time; deleting anyway`,
+        );
+      }
+    }
+
+    // 2. The VM, until the provider says nothing is left.
+    const provider = await machineProvider(store, deps.infrastructure, machine);
+    const credential = await machineCredential(store, machine, cluster);
+    if (!provider.ok || !credential.ok) {
+      const why = !provider.ok ? provider : !credential.ok ? credential : undefined;
+      await saveStatus(
+        machine,
+        deleting(
+          why?.reason ?? Reasons.ProviderError,
+          `cannot delete the VM: ${why?.message ?? ''}`,
+        ),
+      );
+      return poll;
+    }
+    const boot = (await readBootstrapData(store, machine)) ?? { userData: '', metaData: '' };
+    const request = machineRequest(machine, credential.value, boot);
+    let result;
+    try {
+      result = await provider.value.deleteMachine(request, ctx.signal);
+    } catch (err: unknown) {
+      ctx.signal.throwIfAborted();
+      await saveStatus(machine, deleting(errorReason(err), errorMessage(err)));
+      throw err;
+    }
+    if (!result.gone) {
+      await saveStatus(machine, deleting(result.reason, result.message ?? 'deleting the VM'));
+      return poll;
+    }
+
+    // 3. The Node object, so the cluster forgets it (K3s also drops the etcd member).
+    if (!clusterGoing && nodeName) {
+      const client = await childClient(cluster);
+      try {
+        await client?.deleteNode(nodeName, timeout(ctx, settings.childApiTimeoutMs));
+      } catch {
+        // The API does not answer: the node object stays behind as NotReady; nothing
+        // of ours depends on it.
+      }
+    }
+
+    // 4. Boot data, then the finalizer.
+    await deleteIfExists(
+      store,
+      'Secret',
+      machine.metadata.namespace ?? '',
+      bootstrapSecretNameOf(machine),
+    );
+    await removeFinalizer(store, machine, machineFinalizer);
+    void events.record(
+      machine,
+      'Normal',
+      'MachineDeleted',
+      `VM deleted${nodeName ? `, node ${nodeName} removed` : ''}`,
+    );
+    return {};
+  }
+
+  return {
+    name: machineControllerName,
+    forKind: 'Machine',
+    reconcile,
+  };
+}
