@@ -18,6 +18,8 @@ export const StatusReason = {
   TooManyRequests: 'TooManyRequests',
   InternalError: 'InternalError',
   ServiceUnavailable: 'ServiceUnavailable',
+  /** The request could not be served in time, e.g. a resourceVersion the store has not reached. */
+  Timeout: 'Timeout',
 } as const;
 export type StatusReason = (typeof StatusReason)[keyof typeof StatusReason];
 
@@ -37,6 +39,7 @@ const httpCodes: Record<StatusReason, number> = {
   TooManyRequests: 429,
   InternalError: 500,
   ServiceUnavailable: 503,
+  Timeout: 504,
 };
 
 /** One problem with one field of a request, as in `metav1.StatusCause`. */
@@ -92,6 +95,23 @@ export function conflict(kind: string, name: string, message: string): SlipwayEr
 
 export function gone(message: string): SlipwayError {
   return new SlipwayError(StatusReason.Gone, message);
+}
+
+/** A watch from a revision the store has not reached yet (Kubernetes answers the same). */
+export function tooLargeResourceVersion(requested: number, current: number): SlipwayError {
+  return new SlipwayError(
+    StatusReason.Timeout,
+    `Too large resource version: ${requested}, current: ${current}`,
+    {
+      causes: [
+        {
+          field: 'resourceVersion',
+          message: 'Too large resource version',
+          reason: 'ResourceVersionTooLarge',
+        },
+      ],
+    },
+  );
 }
 
 export function invalid(kind: string, name: string, causes: FieldCause[]): SlipwayError {

@@ -58,6 +58,7 @@ const reasonByHttpCode: Record<number, StatusReason> = {
   422: StatusReason.Invalid,
   429: StatusReason.TooManyRequests,
   503: StatusReason.ServiceUnavailable,
+  504: StatusReason.Timeout,
 };
 
 /** Messages for Fastify's own errors, worded for API users rather than Fastify users. */

@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance, HTTPMethods, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { ApiVersion, type AnyResource } from '../api/index.ts';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
-import type { Store } from '../store/types.ts';
+import type { Store, Watch, WatchOptions } from '../store/types.ts';
 import { bearerTokenAuthenticator } from './authn.ts';
 import { buildApiServer, type ApiServerOptions } from './server.ts';
 
@@ -197,6 +198,33 @@ export function overrideStore(store: Store, overrides: Partial<Store>): Store {
         : value;
     },
   });
+}
+
+/** The store, counting in `counts.open` the watches the server has open. */
+export function countingStore(store: Store, counts: { open: number }): Store {
+  return overrideStore(store, {
+    async watch<T extends AnyResource>(opts: WatchOptions): Promise<Watch<T>> {
+      const watch = await store.watch<T>(opts);
+      counts.open++;
+      const close = watch.close.bind(watch);
+      let closed = false;
+      watch.close = () => {
+        if (!closed) counts.open--;
+        closed = true;
+        close();
+      };
+      return watch;
+    },
+  });
+}
+
+/** Poll `check` every 10 ms for up to 2 s. */
+export async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (check()) return;
+    await delay(10);
+  }
+  assert.fail(`timed out waiting until ${what}`);
 }
 
 /** Assert a Kubernetes Failure Status with this code and reason; returns it. */

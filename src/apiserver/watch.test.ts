@@ -1,49 +1,21 @@
 // Watch over a real HTTP listener: events stream as they happen, resume from a
 // resourceVersion, 410 after compaction, and no store watch outlives its client.
 import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import type { AnyResource } from '../api/index.ts';
-import type { Store, Watch, WatchOptions } from '../store/types.ts';
 import {
   base,
   clusterDeployment,
+  countingStore,
   listen,
   openWatch,
-  overrideStore,
   pick,
   startTestServer,
+  until,
   type TestServer,
 } from './test-support.ts';
 
 const cds = `${base}/namespaces/default/clusterdeployments`;
 const merge = { 'content-type': 'application/merge-patch+json' };
-
-/** Counts the store watches the server opens and closes. */
-function countingStore(store: Store, counts: { open: number }): Store {
-  return overrideStore(store, {
-    async watch<T extends AnyResource>(opts: WatchOptions): Promise<Watch<T>> {
-      const watch = await store.watch<T>(opts);
-      counts.open++;
-      const close = watch.close.bind(watch);
-      let closed = false;
-      watch.close = () => {
-        if (!closed) counts.open--;
-        closed = true;
-        close();
-      };
-      return watch;
-    },
-  });
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return;
-    await delay(10);
-  }
-  assert.fail(`timed out waiting until ${what}`);
-}
 
 describe('watch', () => {
   const counts = { open: 0 };

@@ -40,7 +40,8 @@ export interface WatchOptions extends ListOptions {
   kind?: string;
   /**
    * Deliver every change after this revision. Omitted or "0": start from now.
-   * A revision older than the compaction point fails with a Gone (410) error.
+   * A revision older than the compaction point fails with a Gone (410) error, one newer
+   * than the store's current revision with a Timeout (504) error, as in Kubernetes.
    */
   resourceVersion?: string;
   /** Send a BOOKMARK with the current revision at this interval (ms). Omitted: none. */

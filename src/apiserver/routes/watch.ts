@@ -109,23 +109,36 @@ export async function serveWatch(
     .join(',');
   if (fieldSelector !== '') selection.fieldSelector = fieldSelector;
 
+  // The client may leave while the list is read or the watch opened: remember it, so
+  // no store watch is left open for a connection that is already gone.
+  let clientGone = false;
+  const onEarlyClose = () => {
+    clientGone = true;
+  };
+  reply.raw.once('close', onEarlyClose);
   let initial: AnyResource[] = [];
-  let from = query.resourceVersion;
-  if (from === undefined || from === '0') {
-    const current = await deps.store.list(kind, selection);
-    initial = current.items;
-    from = current.resourceVersion;
-  }
-  const options: WatchOptions = { ...selection, kind, resourceVersion: from };
-  if (query.allowWatchBookmarks) options.bookmarkIntervalMs = deps.bookmarkIntervalMs;
-
   let watch: Watch;
   try {
+    let from = query.resourceVersion;
+    if (from === undefined || from === '0') {
+      const current = await deps.store.list(kind, selection);
+      initial = current.items;
+      from = current.resourceVersion;
+    }
+    const options: WatchOptions = { ...selection, kind, resourceVersion: from };
+    if (query.allowWatchBookmarks) options.bookmarkIntervalMs = deps.bookmarkIntervalMs;
     watch = await deps.store.watch(options);
   } catch (err: unknown) {
     if (!isSlipwayError(err, StatusReason.Gone)) throw err;
     const raw = startStream(reply);
     raw.end(wireLine({ type: 'ERROR', object: failureStatus(err) }));
+    return;
+  } finally {
+    reply.raw.off('close', onEarlyClose);
+  }
+  if (clientGone || reply.raw.destroyed) {
+    watch.close();
+    reply.hijack(); // nobody to answer
     return;
   }
 

@@ -260,6 +260,22 @@ export function watchSuite(newStore: NewStore): void {
       }),
     );
 
+    check('a revision the store has not reached is refused, not skipped to', () =>
+      withStore(newStore, async (store) => {
+        const ahead = String(Number(await store.currentRevision()) + 5);
+        const err = await rejectsWith(
+          store.watch({ kind: 'Machine', resourceVersion: ahead }),
+          StatusReason.Timeout,
+        );
+        assert.equal((err as { code?: number }).code, 504);
+        const current = await store.currentRevision();
+        const ok = await store.watch({ kind: 'Machine', resourceVersion: current });
+        await store.create(machine('next'));
+        assert.deepEqual(await nextEvents(ok, 1), ['ADDED next']);
+        ok.close();
+      }),
+    );
+
     check('a malformed resourceVersion is a BadRequest', () =>
       withStore(newStore, async (store) => {
         await rejectsWith(

@@ -1,6 +1,6 @@
 // The watchers of one store: opened with history from the watch log, fed live changes
 // right after each commit, and all closed with the store.
-import { badRequest, gone } from '../../api/errors.ts';
+import { badRequest, gone, tooLargeResourceVersion } from '../../api/errors.ts';
 import type { AnyResource } from '../../api/meta.ts';
 import type { Watch, WatchOptions } from '../types.ts';
 import { compileWatchFilter, type ChangeRecord } from '../watch-filter.ts';
@@ -35,6 +35,9 @@ export class WatchHub {
     if (from !== undefined && from < compacted) {
       throw gone(`too old resource version: ${from} (${compacted})`);
     }
+    // Watching from the future would silently skip every change up to it.
+    const current = db.meta('revision');
+    if (from !== undefined && from > current) throw tooLargeResourceVersion(from, current);
     const stream: WatchStream = new WatchStream({
       filter,
       bufferLimit: this.#opts.bufferLimit,
