@@ -71,3 +71,37 @@ describe('watch start', () => {
     assert.equal(counts.open, 0);
   });
 });
+
+describe('watch start and shutdown', () => {
+  it('app.close() also ends a watch that was still reading its initial list', async () => {
+    const counts = { open: 0 };
+    let listing: (() => void) | undefined;
+    const s = await startTestServer({
+      wrapStore: (store) =>
+        countingStore(
+          overrideStore(store, {
+            async list(kind: string, opts?: ListPageOptions) {
+              listing?.();
+              await delay(200);
+              return store.list(kind, opts);
+            },
+          }),
+          counts,
+        ),
+    });
+    const url = await listen(s.app);
+    const listed = new Promise<void>((resolve) => (listing = resolve));
+    const response = fetch(`${url}${cds}?watch=true`, {
+      headers: { authorization: `Bearer ${testToken}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    await listed;
+    const started = Date.now();
+    await s.close();
+    assert.ok(Date.now() - started < 2000, 'close did not wait for the watch');
+    assert.equal(counts.open, 0);
+    const res = await response;
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), '', 'the stream ends before it sends anything');
+  });
+});

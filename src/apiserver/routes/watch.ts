@@ -76,9 +76,10 @@ function drained(raw: ServerResponse): Promise<void> {
   });
 }
 
-function startStream(reply: FastifyReply): ServerResponse {
+/** Take the response over from Fastify and send the 200 now. */
+function startStream(reply: FastifyReply, raw: ServerResponse): void {
   reply.hijack();
-  const raw = reply.raw;
+  if (raw.destroyed) return;
   raw.writeHead(200, {
     'content-type': 'application/json',
     'cache-control': 'no-cache, private',
@@ -86,7 +87,6 @@ function startStream(reply: FastifyReply): ServerResponse {
   });
   // Send the 200 now: a watch with nothing to report yet must still look established.
   raw.flushHeaders();
-  return raw;
 }
 
 export async function serveWatch(
@@ -96,6 +96,72 @@ export async function serveWatch(
   target: Target,
   query: ReadQuery,
 ): Promise<void> {
+  const kind = target.kind.kind;
+  const raw = reply.raw;
+  // Registered before anything is awaited: a client that leaves, or a server that shuts
+  // down, while the list is read or the store watch opened must not leave a watch behind.
+  let watch: Watch | undefined;
+  let stopped = false;
+  let streaming = false;
+  const stop = () => {
+    stopped = true;
+    watch?.close();
+  };
+  const finished = Promise.withResolvers<void>();
+  const active: ActiveWatch = { close: stop, abort: () => raw.destroy(), done: finished.promise };
+  deps.active.add(active);
+  raw.on('close', stop);
+  const timer =
+    query.timeoutSeconds !== undefined ? setTimeout(stop, query.timeoutSeconds * 1000) : undefined;
+  try {
+    let initial: AnyResource[];
+    try {
+      ({ watch, initial } = await openStoreWatch(deps, target, query));
+    } catch (err: unknown) {
+      if (!isSlipwayError(err, StatusReason.Gone)) throw err;
+      streaming = true;
+      startStream(reply, raw);
+      raw.write(wireLine({ type: 'ERROR', object: failureStatus(err) }));
+      return;
+    }
+    if (stopped) watch.close();
+    streaming = true;
+    startStream(reply, raw);
+    if (raw.destroyed) return;
+    for (const object of initial) {
+      if (raw.destroyed || stopped) break;
+      if (!raw.write(wireLine({ type: 'ADDED', object }))) await drained(raw);
+    }
+    for await (const event of watch) {
+      if (raw.destroyed) break;
+      const line = wireLine(event.type === 'BOOKMARK' ? bookmark(kind, event) : event);
+      if (!raw.write(line)) await drained(raw);
+    }
+  } catch (err: unknown) {
+    // Before the stream starts, Fastify's error handler answers with the Status.
+    if (!streaming) throw err;
+    const failure = toSlipwayError(err);
+    if (failure.reason === StatusReason.InternalError) log.error({ err }, 'watch failed');
+    if (!raw.destroyed) raw.write(wireLine({ type: 'ERROR', object: failureStatus(failure) }));
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    raw.off('close', stop);
+    watch?.close();
+    deps.active.delete(active);
+    if (!streaming || raw.destroyed) finished.resolve();
+    else raw.end(() => finished.resolve());
+  }
+}
+
+/**
+ * The store watch for a request, and the objects to send first as ADDED: without a
+ * resourceVersion (or with "0") the current list, then every change after it.
+ */
+async function openStoreWatch(
+  deps: WatchDeps,
+  target: Target,
+  query: ReadQuery,
+): Promise<{ watch: Watch; initial: AnyResource[] }> {
   const kind = target.kind.kind;
   const selection: ListOptions = {};
   if (target.namespace !== undefined) selection.namespace = target.namespace;
@@ -109,69 +175,16 @@ export async function serveWatch(
     .join(',');
   if (fieldSelector !== '') selection.fieldSelector = fieldSelector;
 
-  // The client may leave while the list is read or the watch opened: remember it, so
-  // no store watch is left open for a connection that is already gone.
-  let clientGone = false;
-  const onEarlyClose = () => {
-    clientGone = true;
-  };
-  reply.raw.once('close', onEarlyClose);
   let initial: AnyResource[] = [];
-  let watch: Watch;
-  try {
-    let from = query.resourceVersion;
-    if (from === undefined || from === '0') {
-      const current = await deps.store.list(kind, selection);
-      initial = current.items;
-      from = current.resourceVersion;
-    }
-    const options: WatchOptions = { ...selection, kind, resourceVersion: from };
-    if (query.allowWatchBookmarks) options.bookmarkIntervalMs = deps.bookmarkIntervalMs;
-    watch = await deps.store.watch(options);
-  } catch (err: unknown) {
-    if (!isSlipwayError(err, StatusReason.Gone)) throw err;
-    const raw = startStream(reply);
-    raw.end(wireLine({ type: 'ERROR', object: failureStatus(err) }));
-    return;
-  } finally {
-    reply.raw.off('close', onEarlyClose);
+  let from = query.resourceVersion;
+  if (from === undefined || from === '0') {
+    const current = await deps.store.list(kind, selection);
+    initial = current.items;
+    from = current.resourceVersion;
   }
-  if (clientGone || reply.raw.destroyed) {
-    watch.close();
-    reply.hijack(); // nobody to answer
-    return;
-  }
-
-  const raw = startStream(reply);
-  const stop = () => watch.close();
-  const finished = Promise.withResolvers<void>();
-  const active: ActiveWatch = { close: stop, abort: () => raw.destroy(), done: finished.promise };
-  deps.active.add(active);
-  raw.on('close', stop);
-  const timer =
-    query.timeoutSeconds !== undefined ? setTimeout(stop, query.timeoutSeconds * 1000) : undefined;
-  try {
-    for (const object of initial) {
-      if (raw.destroyed) break;
-      if (!raw.write(wireLine({ type: 'ADDED', object }))) await drained(raw);
-    }
-    for await (const event of watch) {
-      if (raw.destroyed) break;
-      const line = wireLine(event.type === 'BOOKMARK' ? bookmark(kind, event) : event);
-      if (!raw.write(line)) await drained(raw);
-    }
-  } catch (err: unknown) {
-    const failure = toSlipwayError(err);
-    if (failure.reason === StatusReason.InternalError) log.error({ err }, 'watch failed');
-    if (!raw.destroyed) raw.write(wireLine({ type: 'ERROR', object: failureStatus(failure) }));
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    raw.off('close', stop);
-    watch.close();
-    deps.active.delete(active);
-    if (raw.destroyed) finished.resolve();
-    else raw.end(() => finished.resolve());
-  }
+  const options: WatchOptions = { ...selection, kind, resourceVersion: from };
+  if (query.allowWatchBookmarks) options.bookmarkIntervalMs = deps.bookmarkIntervalMs;
+  return { watch: await deps.store.watch(options), initial };
 }
 
 /** A BOOKMARK carries only the revision; kind and apiVersion let typed clients decode it. */
