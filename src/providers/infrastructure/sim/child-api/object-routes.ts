@@ -176,7 +176,11 @@ export function handleObjectRequest(request: ObjectRequest, info: ResourceInfo):
     case 'GET': {
       const obj = registry.getObject(clusterId, ref);
       if (!obj) throw notFound(info, path.name);
-      sendJson(res, 200, asVersion(obj, info));
+      const include = (query.get('includeObject') ?? 'Metadata') as IncludeObject;
+      const body = wantsTable(req.headers.accept)
+        ? toTable(info.kind, [obj], obj.metadata.resourceVersion ?? '', include, request.now())
+        : asVersion(obj, info);
+      sendJson(res, 200, body);
       return;
     }
     case 'PUT': {
