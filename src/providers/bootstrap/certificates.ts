@@ -16,6 +16,7 @@ import {
 } from 'node:crypto';
 import { isIP } from 'node:net';
 import type * as X509Module from '@peculiar/x509';
+import { BootstrapError } from './errors.ts';
 
 type X509 = typeof X509Module;
 let x509Module: Promise<X509> | undefined;
@@ -46,9 +47,9 @@ export interface CertificateAndKey {
 }
 
 /** Thrown for malformed PEM input; never carries the input, which may be a private key. */
-export class CertificateError extends Error {
+export class CertificateError extends BootstrapError {
   constructor(message: string) {
-    super(message);
+    super('InvalidClusterSecret', message);
     this.name = 'CertificateError';
   }
 }

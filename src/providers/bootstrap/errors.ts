@@ -10,6 +10,8 @@ export const BootstrapErrorReasons = {
   InvalidValues: 'InvalidValues',
   /** The stored cluster secrets lack a file this rendering needs. */
   MissingClusterSecret: 'MissingClusterSecret',
+  /** A stored cluster secret (certificate, key) cannot be read. */
+  InvalidClusterSecret: 'InvalidClusterSecret',
   /** The join token is malformed or does not match the cluster's CA. */
   InvalidToken: 'InvalidToken',
   /** The distribution version is not one the installer understands. */

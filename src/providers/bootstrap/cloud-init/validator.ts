@@ -89,16 +89,25 @@ function failure(what: string, err: unknown): Error {
   return new Error(`${what}:\n${outputOf(err).trim()}`);
 }
 
-const topLevelKeysScript = `
-import json, sys, yaml
+const moduleKeysScript = `
+import json
 from cloudinit.config.schema import get_schema
 schema = get_schema()
 known = set(schema.get("properties", {}))
 for definition in schema.get("$defs", {}).values():
     known |= set(definition.get("properties", {}))
-document = yaml.safe_load(open(sys.argv[1]).read())
-print(json.dumps(sorted(k for k in document if k not in known)))
+print(json.dumps(sorted(known)))
 `;
+
+let moduleKeys: Promise<Set<string>> | undefined;
+
+/** Top-level keys cloud-init's schema declares (its modules' keys), read once. */
+function cloudConfigKeys(cloudInit: CloudInit): Promise<Set<string>> {
+  moduleKeys ??= run(cloudInit.python, ['-c', moduleKeysScript], { timeout }).then(
+    ({ stdout }) => new Set(JSON.parse(stdout) as string[]),
+  );
+  return moduleKeys;
+}
 
 /** Rejects unless cloud-init accepts `userData` as cloud-config. */
 export async function validateUserData(userData: string): Promise<CloudInit> {
@@ -109,14 +118,16 @@ export async function validateUserData(userData: string): Promise<CloudInit> {
     } catch (err: unknown) {
       throw failure(`cloud-init ${cloudInit.version} schema rejected the user-data`, err);
     }
-    const { stdout } = await run(cloudInit.python, ['-c', topLevelKeysScript, file], { timeout });
-    const unknown = JSON.parse(stdout) as string[];
-    if (unknown.length > 0) {
-      throw new Error(
-        `user-data has keys no cloud-init ${cloudInit.version} module reads: ${unknown.join(', ')}`,
-      );
-    }
   });
+  const known = await cloudConfigKeys(cloudInit);
+  const document: unknown = parse(userData, { version: '1.1' });
+  const keys = typeof document === 'object' && document !== null ? Object.keys(document) : [];
+  const unknown = keys.filter((key) => !known.has(key));
+  if (unknown.length > 0) {
+    throw new Error(
+      `user-data has keys no cloud-init ${cloudInit.version} module reads: ${unknown.join(', ')}`,
+    );
+  }
   return cloudInit;
 }
 
@@ -193,32 +204,35 @@ export async function validateNetworkConfig(networkConfig: string): Promise<Rend
   const cloudInit = await findCloudInit();
   const rendered: Partial<RenderedNetwork> = {};
   await withTempFile(networkConfig, async (file, dir) => {
-    for (const renderer of ['eni', 'networkd', 'netplan'] as const) {
-      const out = join(dir, renderer);
-      const args = [
-        'devel',
-        'net-convert',
-        '-p',
-        file,
-        '-k',
-        'yaml',
-        '-D',
-        'debian',
-        '-d',
-        out,
-        '-O',
-        renderer,
-      ];
-      try {
-        await run(cloudInit.path, args, { timeout });
-      } catch (err: unknown) {
-        throw failure(
-          `cloud-init ${cloudInit.version} could not render the network-config with ${renderer}`,
-          err,
-        );
-      }
-      rendered[renderer] = await readTree(out);
-    }
+    const renderers = ['eni', 'networkd', 'netplan'] as const;
+    await Promise.all(
+      renderers.map(async (renderer) => {
+        const out = join(dir, renderer);
+        const args = [
+          'devel',
+          'net-convert',
+          '-p',
+          file,
+          '-k',
+          'yaml',
+          '-D',
+          'debian',
+          '-d',
+          out,
+          '-O',
+          renderer,
+        ];
+        try {
+          await run(cloudInit.path, args, { timeout });
+        } catch (err: unknown) {
+          throw failure(
+            `cloud-init ${cloudInit.version} could not render the network-config with ${renderer}`,
+            err,
+          );
+        }
+        rendered[renderer] = await readTree(out);
+      }),
+    );
   });
   return rendered as RenderedNetwork;
 }

@@ -184,6 +184,37 @@ const reservedConfigKeys: Record<string, string | undefined> = {
 /** Paths Slipway writes itself; extra files may not replace them. */
 export const k3sConfigPath = '/etc/rancher/k3s/config.yaml';
 
+/**
+ * Labels a kubelet may set on its own node in the kubernetes.io and k8s.io namespaces
+ * (NodeRestriction; kubelet `--node-labels`, which K3s's `node-label` feeds): any other
+ * label there makes the kubelet refuse to start.
+ */
+const kubeletLabels = new Set([
+  'kubernetes.io/hostname',
+  'kubernetes.io/arch',
+  'kubernetes.io/os',
+  'beta.kubernetes.io/arch',
+  'beta.kubernetes.io/os',
+  'beta.kubernetes.io/instance-type',
+  'node.kubernetes.io/instance-type',
+  'failure-domain.beta.kubernetes.io/region',
+  'failure-domain.beta.kubernetes.io/zone',
+  'topology.kubernetes.io/region',
+  'topology.kubernetes.io/zone',
+]);
+const kubeletLabelNamespaces = ['kubelet.kubernetes.io', 'node.kubernetes.io'];
+
+function kubeletMayNotSet(key: string): boolean {
+  const slash = key.indexOf('/');
+  if (slash < 0) return false;
+  const prefix = key.slice(0, slash);
+  const restricted = ['kubernetes.io', 'k8s.io'].some(
+    (ns) => prefix === ns || prefix.endsWith(`.${ns}`),
+  );
+  if (!restricted || kubeletLabels.has(key)) return false;
+  return !kubeletLabelNamespaces.some((ns) => prefix === ns || prefix.endsWith(`.${ns}`));
+}
+
 let compiled: TypeCheck<typeof K3sBootstrapValues> | undefined;
 
 /** `/k3s/disable/0` → `k3s.disable[0]`. */
@@ -225,6 +256,22 @@ export function validateK3sValues(values: unknown): FieldCause[] {
       causes.push({
         field: fieldPath(`/k3s/extraArgs/${role}/${key}`),
         message: instead ? `set by Slipway: use ${instead}` : 'set by Slipway',
+        reason: 'FieldValueForbidden',
+      });
+    }
+  }
+  const labelSets = [
+    ['k3s.nodeLabels', checked.k3s?.nodeLabels],
+    ['k3s.controlPlane.nodeLabels', checked.k3s?.controlPlane?.nodeLabels],
+    ['k3s.workers.nodeLabels', checked.k3s?.workers?.nodeLabels],
+  ] as const;
+  for (const [field, labels] of labelSets) {
+    for (const key of Object.keys(labels ?? {}).filter(kubeletMayNotSet)) {
+      causes.push({
+        field: `${field}[${JSON.stringify(key)}]`,
+        message:
+          'a kubelet may not label its own node in the kubernetes.io or k8s.io namespaces ' +
+          '(except kubelet.kubernetes.io, node.kubernetes.io and the well-known topology labels)',
         reason: 'FieldValueForbidden',
       });
     }
