@@ -47,7 +47,7 @@ export interface SimRegistryOptions {
   dataDir: string;
   /** Injected clock for timestamps. */
   now?: () => Date;
-  /** Change events kept per cluster for resuming watches (default 2000). */
+  /** Change events kept (all clusters together) for resuming watches (default 10,000). */
   watchHistory?: number;
 }
 

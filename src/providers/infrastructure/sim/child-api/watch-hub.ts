@@ -1,7 +1,8 @@
-// Change events of the simulated clusters, for watch streams: a bounded history per
-// cluster (so a watch can resume from a recent resourceVersion) and live listeners.
-// In-process only: a restarted server answers a watch from before the restart with
-// 410 Expired, as a real API server does after compaction, and clients relist.
+// Change events of the simulated clusters, for watch streams: one bounded history for
+// all clusters (so a watch can resume from a recent resourceVersion, and memory stays
+// bounded however many clusters there are) and live listeners per cluster. Like etcd
+// compaction, a watch from before the oldest kept event gets 410 Expired and relists.
+// In-process only: after a restart every older resourceVersion is expired.
 import type { KubeObject } from './objects.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -15,51 +16,37 @@ export interface SimWatchEvent {
 
 export type WatchListener = (event: SimWatchEvent) => void;
 
-/** Events kept per cluster for resuming watches. */
-const defaultHistory = 2000;
+/** Events kept for resuming watches, across all clusters. */
+const defaultHistory = 10_000;
 
-interface ClusterChannel {
-  history: SimWatchEvent[];
-  /** Revision before the oldest event in history: resuming from it or later is exact. */
-  floor: number;
-  listeners: Set<WatchListener>;
-  /** Called when the cluster is removed: streams end. */
-  closers: Set<() => void>;
+interface Subscriber {
+  listener: WatchListener;
+  close: () => void;
 }
 
 export class WatchHub {
-  readonly #channels = new Map<string, ClusterChannel>();
+  #history: { clusterId: string; event: SimWatchEvent }[] = [];
   readonly #historyLimit: number;
-  /** The revision when the hub was created: nothing before it is in any history. */
-  readonly #startRevision: number;
+  /** Resuming from a revision below this is not exact any more. */
+  #floor: number;
+  /** Per cluster: its revision when it was last dropped (older revisions belong to a previous incarnation). */
+  readonly #resets = new Map<string, number>();
+  readonly #subscribers = new Map<string, Set<Subscriber>>();
 
   constructor(startRevision: number, historyLimit = defaultHistory) {
-    this.#startRevision = startRevision;
+    this.#floor = startRevision;
     this.#historyLimit = historyLimit;
   }
 
-  #channel(clusterId: string): ClusterChannel {
-    let channel = this.#channels.get(clusterId);
-    if (!channel) {
-      channel = {
-        history: [],
-        floor: this.#startRevision,
-        listeners: new Set(),
-        closers: new Set(),
-      };
-      this.#channels.set(clusterId, channel);
-    }
-    return channel;
-  }
-
   publish(clusterId: string, event: SimWatchEvent): void {
-    const channel = this.#channel(clusterId);
-    channel.history.push(event);
-    if (channel.history.length > this.#historyLimit) {
-      const dropped = channel.history.splice(0, channel.history.length - this.#historyLimit);
-      channel.floor = dropped.at(-1)?.revision ?? channel.floor;
+    this.#history.push({ clusterId, event });
+    // Trim in batches so publishing stays O(1) amortised.
+    if (this.#history.length > this.#historyLimit * 1.25) {
+      const dropped = this.#history.length - this.#historyLimit;
+      this.#floor = this.#history[dropped - 1]?.event.revision ?? this.#floor;
+      this.#history = this.#history.slice(dropped);
     }
-    for (const listener of channel.listeners) listener(event);
+    for (const subscriber of this.#subscribers.get(clusterId) ?? []) subscriber.listener(event);
   }
 
   /**
@@ -72,35 +59,42 @@ export class WatchHub {
     listener: WatchListener,
     onClose: () => void,
   ): { stop(): void } | 'expired' {
-    const channel = this.#channel(clusterId);
-    if (fromRevision < channel.floor) return 'expired';
-    for (const event of channel.history) if (event.revision > fromRevision) listener(event);
-    channel.listeners.add(listener);
-    channel.closers.add(onClose);
+    if (fromRevision < this.#floor || fromRevision < (this.#resets.get(clusterId) ?? 0)) {
+      return 'expired';
+    }
+    for (const entry of this.#history) {
+      if (entry.clusterId === clusterId && entry.event.revision > fromRevision) {
+        listener(entry.event);
+      }
+    }
+    const subscriber: Subscriber = { listener, close: onClose };
+    let set = this.#subscribers.get(clusterId);
+    if (!set) {
+      set = new Set();
+      this.#subscribers.set(clusterId, set);
+    }
+    set.add(subscriber);
     return {
       stop: () => {
-        channel.listeners.delete(listener);
-        channel.closers.delete(onClose);
+        const current = this.#subscribers.get(clusterId);
+        current?.delete(subscriber);
+        if (current?.size === 0) this.#subscribers.delete(clusterId);
       },
     };
   }
 
-  /** The cluster is gone: end its streams and forget its history. */
+  /** The cluster is gone: end its streams; its older revisions are expired from now on. */
   dropCluster(clusterId: string, revision: number): void {
-    const channel = this.#channels.get(clusterId);
-    if (!channel) return;
-    for (const close of [...channel.closers]) close();
-    channel.history = [];
-    channel.floor = revision;
-    channel.listeners.clear();
-    channel.closers.clear();
+    this.#resets.set(clusterId, revision);
+    this.#history = this.#history.filter((entry) => entry.clusterId !== clusterId);
+    const subscribers = this.#subscribers.get(clusterId);
+    this.#subscribers.delete(clusterId);
+    for (const subscriber of subscribers ?? []) subscriber.close();
   }
 
   closeAll(): void {
-    for (const channel of this.#channels.values()) {
-      for (const close of [...channel.closers]) close();
-      channel.listeners.clear();
-      channel.closers.clear();
-    }
+    const all = [...this.#subscribers.values()].flatMap((set) => [...set]);
+    this.#subscribers.clear();
+    for (const subscriber of all) subscriber.close();
   }
 }
