@@ -193,7 +193,10 @@ export function clusterDeploymentController(
         Reasons.UpgradeFailed,
         `spec.template: ${problem}`,
       );
-      const conditions = pre.conditions.filter((c) => c.type !== Conditions.TemplateReady);
+      const conditions = [
+        ...pre.conditions.filter((c) => c.type !== Conditions.TemplateReady),
+        blocker,
+      ];
       await saveStatus(
         cluster,
         blockedStatus({ cluster, now, conditions, blocker, waiting: false, hasMachines }),

@@ -5,13 +5,12 @@ import type { ClusterTemplate } from '../../api/kinds/cluster-template.ts';
 import type { Store } from '../../store/types.ts';
 import { resolveTemplate } from '../references.ts';
 
-/** How far a chain is followed; a longer one is a loop or a mistake. */
-const maxChainLength = 32;
-
 /**
  * Why `target` may not replace the templates machines run now (`from`), or undefined
- * when each of them reaches `target` through upgradeTargets. A template that no longer
- * exists cannot be checked and is let through: admission checked the switch.
+ * when each of them lists `target` in its upgradeTargets. One step at a time, as
+ * Kubernetes minor versions must be: a cluster mid-rollout from A to B cannot be sent on
+ * to C before every machine is on B. A template that no longer exists cannot be checked
+ * and is let through (admission checked the switch).
  */
 export async function upgradeProblem(input: {
   store: Store;
@@ -30,36 +29,12 @@ export async function upgradeProblem(input: {
     if (current.spec.distribution.name !== input.target.spec.distribution.name) {
       return `template ${targetName} installs ${input.target.spec.distribution.name}, but the cluster runs ${current.spec.distribution.name} (template ${name}); a cluster cannot change distribution`;
     }
-    if (!(await reaches(input.store, input.namespace, current, targetName))) {
-      const targets = current.spec.upgradeTargets ?? [];
+    const targets = current.spec.upgradeTargets ?? [];
+    if (!targets.includes(targetName)) {
       return `template ${targetName} is not an upgrade target of ${name} (allowed: ${targets.length > 0 ? targets.join(', ') : 'none'}); switch spec.template back to ${name} or to one of its targets`;
     }
   }
   return undefined;
-}
-
-async function reaches(
-  store: Store,
-  namespace: string,
-  start: ClusterTemplate,
-  targetName: string,
-): Promise<boolean> {
-  const seen = new Set([start.metadata.name]);
-  let frontier = [start];
-  for (let depth = 0; depth < maxChainLength && frontier.length > 0; depth++) {
-    const next: ClusterTemplate[] = [];
-    for (const template of frontier) {
-      for (const name of template.spec.upgradeTargets ?? []) {
-        if (name === targetName) return true;
-        if (seen.has(name)) continue;
-        seen.add(name);
-        const found = await resolveTemplate(store, namespace, name);
-        if (found) next.push(found);
-      }
-    }
-    frontier = next;
-  }
-  return false;
 }
 
 /** The template's upgrade targets that exist for this namespace and are valid. */

@@ -1,0 +1,224 @@
+// The real thing, in one process, for end-to-end controller tests: the SQLite store and
+// its garbage collector, the runtime manager with all four controllers, the sim
+// provider at zero latency, the K3s bootstrap provider, the simulated child API and the
+// child-cluster client. Short poll intervals keep the tests fast; nothing sleeps.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClusterDeployment } from '../api/kinds/cluster-deployment.ts';
+import type { ClusterTemplate } from '../api/kinds/cluster-template.ts';
+import type { Credential } from '../api/kinds/credential.ts';
+import type { Machine } from '../api/kinds/machine.ts';
+import type { Secret } from '../api/kinds/secret.ts';
+import { ApiVersion, type AnyResource } from '../api/meta.ts';
+import { kinds } from '../api/registry.ts';
+import { createChildClusterClient } from '../childcluster/client.ts';
+import { createBootstrapRegistry } from '../providers/bootstrap/registry.ts';
+import { createInfrastructureRegistry } from '../providers/infrastructure/registry.ts';
+import { openSimClusterRegistry } from '../providers/infrastructure/sim/child-api/registry.ts';
+import {
+  startSimChildApi,
+  type SimChildApi,
+} from '../providers/infrastructure/sim/child-api/server.ts';
+import {
+  openSimHypervisor,
+  type SimHypervisor,
+} from '../providers/infrastructure/sim/hypervisor.ts';
+import { createSimProvider } from '../providers/infrastructure/sim/provider.ts';
+import { GarbageCollector } from '../store/garbage-collector.ts';
+import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import type { Store } from '../store/types.ts';
+import { clusterDeploymentController } from './cluster-deployment/controller.ts';
+import { clusterTemplateController } from './cluster-template.controller.ts';
+import { credentialController } from './credential.controller.ts';
+import type { ChildClusterClient, EndpointResolver } from './dependencies.ts';
+import { machineController } from './machine.controller.ts';
+import { Manager } from './runtime/manager.ts';
+import { ValuesSchemaCompiler } from './values.ts';
+
+export interface TestEnvironment {
+  store: Store;
+  hypervisor: SimHypervisor;
+  childApi: SimChildApi;
+  manager: Manager;
+  /** A client of a cluster's child API, from its stored kubeconfig. */
+  childClient(namespace: string, cluster: string): Promise<ChildClusterClient>;
+  close(): Promise<void>;
+}
+
+export interface TestEnvironmentOptions {
+  /** Settings of the ClusterDeployment controller beyond the fast defaults. */
+  nodeNotReadyTimeoutMs?: number;
+}
+
+export async function startTestEnvironment(
+  options: TestEnvironmentOptions = {},
+): Promise<TestEnvironment> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'slipway-controllers-'));
+  const store = await openSqliteStore({ dataDir });
+  const gc = new GarbageCollector({ store, kinds, retryDelayMs: 20 });
+  const registry = openSimClusterRegistry({ dataDir });
+  const childApi = await startSimChildApi({ registry });
+  const hypervisor = await openSimHypervisor({ dataDir, registry, profile: 'zero' });
+  const infrastructure = createInfrastructureRegistry([createSimProvider(hypervisor)]);
+  const bootstrap = createBootstrapRegistry();
+  const endpointResolver: EndpointResolver = (provider, cluster) =>
+    provider === 'sim'
+      ? childApi.endpointFor(cluster.metadata.namespace ?? '', cluster.metadata.name)
+      : undefined;
+  const clients: ChildClusterClient[] = [];
+  const childClients = (kubeconfig: string) => {
+    const client = createChildClusterClient(kubeconfig, {
+      requestTimeoutMs: 2_000,
+      drainPollMs: 20,
+    });
+    clients.push(client);
+    return client;
+  };
+
+  const manager = new Manager({ store, resyncPeriodMs: 0, backoff: { baseMs: 10, maxMs: 500 } });
+  const events = manager.eventRecorder('controllers');
+  const schemas = new ValuesSchemaCompiler();
+  const fast = { pollIntervalMs: 25, steadyIntervalMs: 200 };
+  manager.register(
+    clusterTemplateController({ store, infrastructure, bootstrap, events, schemas }),
+  );
+  manager.register(credentialController({ store, infrastructure, events, retryIntervalMs: 100 }));
+  manager.register(
+    clusterDeploymentController({
+      store,
+      infrastructure,
+      bootstrap,
+      childClients,
+      endpointResolver,
+      events,
+      schemas,
+      machines: manager.informer<Machine>('Machine'),
+      settings: {
+        ...fast,
+        blockedRetryMs: 100,
+        nodeNotReadyTimeoutMs: options.nodeNotReadyTimeoutMs ?? 60_000,
+      },
+    }),
+  );
+  manager.register(
+    machineController({
+      store,
+      infrastructure,
+      bootstrap,
+      childClients,
+      endpointResolver,
+      events,
+      settings: { ...fast, drainTimeoutMs: 5_000, drainStepMs: 1_000 },
+    }),
+  );
+  await gc.start();
+  await manager.start();
+
+  return {
+    store,
+    hypervisor,
+    childApi,
+    manager,
+    async childClient(namespace, cluster) {
+      const secret = await store.get<Secret>('Secret', namespace, `${cluster}-kubeconfig`);
+      const kubeconfig = Buffer.from(secret.data?.['value'] ?? '', 'base64').toString('utf8');
+      return childClients(kubeconfig);
+    },
+    async close() {
+      await manager.stop();
+      await gc.stop();
+      for (const client of clients) await client.close().catch(() => undefined);
+      await childApi.close();
+      await hypervisor.close();
+      registry.close();
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Poll `check` until it returns a value (not undefined), or fail after `timeoutMs`. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err: unknown) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export function template(
+  namespace: string,
+  name: string,
+  spec: Partial<ClusterTemplate['spec']> & { version?: string } = {},
+): ClusterTemplate {
+  const { version = 'v1.31.4+k3s1', ...rest } = spec;
+  return {
+    apiVersion: ApiVersion,
+    kind: 'ClusterTemplate',
+    metadata: { name, namespace },
+    spec: {
+      provider: 'sim',
+      distribution: { name: 'k3s', version },
+      valuesSchema: {
+        type: 'object',
+        properties: {
+          controlPlaneNumber: { type: 'integer', minimum: 1 },
+          workersNumber: { type: 'integer', minimum: 0 },
+          machine: {
+            type: 'object',
+            properties: { vcpu: { type: 'integer', minimum: 1 }, memoryMiB: { type: 'integer' } },
+          },
+        },
+      },
+      defaults: { controlPlaneNumber: 1, workersNumber: 1, machine: { vcpu: 2, memoryMiB: 2048 } },
+      ...rest,
+    },
+  };
+}
+
+export function credential(namespace: string, name: string): Credential {
+  return {
+    apiVersion: ApiVersion,
+    kind: 'Credential',
+    metadata: { name, namespace },
+    spec: { provider: 'sim' },
+  };
+}
+
+export function cluster(
+  namespace: string,
+  name: string,
+  spec: Partial<ClusterDeployment['spec']> = {},
+): ClusterDeployment {
+  return {
+    apiVersion: ApiVersion,
+    kind: 'ClusterDeployment',
+    metadata: { name, namespace },
+    spec: { template: 't1', credential: 'sim', ...spec },
+  };
+}
+
+/** Everything of `kind` in `namespace`. */
+export async function listAll<T extends AnyResource>(
+  store: Store,
+  kind: string,
+  namespace: string,
+): Promise<T[]> {
+  return (await store.list<T>(kind, { namespace })).items;
+}
