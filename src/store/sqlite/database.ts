@@ -195,14 +195,16 @@ export class StoreDatabase {
     }
   }
 
-  /** Watch-log rows after `revision` (of one kind, if given), oldest first. */
-  logAfter(revision: number, kind?: string): LogRow[] {
+  /** Watch-log rows in (after, through] (of one kind, if given), oldest first, at most `limit`. */
+  logPage(after: number, through: number, limit: number, kind?: string): LogRow[] {
     const rows =
       kind === undefined
-        ? this.#stmt('SELECT * FROM watch_log WHERE revision > ? ORDER BY revision').all(revision)
+        ? this.#stmt(
+            'SELECT * FROM watch_log WHERE revision > ? AND revision <= ? ORDER BY revision LIMIT ?',
+          ).all(after, through, limit)
         : this.#stmt(
-            'SELECT * FROM watch_log WHERE revision > ? AND kind = ? ORDER BY revision',
-          ).all(revision, kind);
+            'SELECT * FROM watch_log WHERE revision > ? AND revision <= ? AND kind = ? ORDER BY revision LIMIT ?',
+          ).all(after, through, kind, limit);
     return rows.map(toLogRow);
   }
 

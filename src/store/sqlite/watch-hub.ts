@@ -4,7 +4,7 @@ import { badRequest, gone, tooLargeResourceVersion } from '../../api/errors.ts';
 import type { AnyResource } from '../../api/meta.ts';
 import type { Watch, WatchOptions } from '../types.ts';
 import { compileWatchFilter, type ChangeRecord } from '../watch-filter.ts';
-import { WatchStream, type IntervalTimers } from '../watch-stream.ts';
+import { WatchStream, type HistoryReader, type IntervalTimers } from '../watch-stream.ts';
 import { changeOf, type BodyCodec } from './codec.ts';
 import type { StoreDatabase } from './database.ts';
 
@@ -38,6 +38,7 @@ export class WatchHub {
     // Watching from the future would silently skip every change up to it.
     const current = db.meta('revision');
     if (from !== undefined && from > current) throw tooLargeResourceVersion(from, current);
+    const kind = opts.kind || undefined;
     const stream: WatchStream = new WatchStream({
       filter,
       bufferLimit: this.#opts.bufferLimit,
@@ -47,13 +48,12 @@ export class WatchHub {
         ? { bookmarkIntervalMs: opts.bookmarkIntervalMs }
         : {}),
       ...(this.#opts.timers ? { timers: this.#opts.timers } : {}),
+      ...(from !== undefined
+        ? { replay: { from, through: current, read: historyReader(db, codec, kind) } }
+        : {}),
     });
-    // History and registration happen in one synchronous step: no commit can fall
-    // between the last replayed row and the first live event.
-    if (from !== undefined) {
-      for (const row of db.logAfter(from, opts.kind || undefined))
-        stream.offer(changeOf(codec, row), true);
-    }
+    // Reading the current revision and registering happen in one synchronous step: no
+    // commit can fall between the replayed history (up to `through`) and live events.
     this.#watchers.add(stream);
     return stream as unknown as Watch<T>;
   }
@@ -65,4 +65,19 @@ export class WatchHub {
   closeAll(): void {
     for (const w of [...this.#watchers]) w.close();
   }
+}
+
+/** Pages of the watch log, decoded; Gone once compaction has passed the cursor. */
+function historyReader(
+  db: StoreDatabase,
+  codec: BodyCodec,
+  kind: string | undefined,
+): HistoryReader {
+  return (after, through, limit) => {
+    const compacted = db.meta('compacted');
+    if (after < compacted) {
+      throw gone(`too old resource version: ${after} (${compacted}): compacted while replaying`);
+    }
+    return db.logPage(after, through, limit, kind).map((row) => changeOf(codec, row));
+  };
 }
