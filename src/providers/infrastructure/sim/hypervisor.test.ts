@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
 import type { SimVMSpec } from './hypervisor.ts';
 import { createSimProvider } from './provider.ts';
@@ -13,6 +15,27 @@ import {
 } from './test-support.ts';
 
 const cluster = 'team-a/demo';
+const execFileAsync = promisify(execFile);
+
+/** Open the data directory's hypervisor in another Node process and ensure `vm` there. */
+async function ensureInChildProcess(dataDir: string, vm: SimVMSpec): Promise<number[]> {
+  const module = (name: string) => JSON.stringify(new URL(name, import.meta.url).href);
+  const script = `
+    const { openSimHypervisor } = await import(${module('./hypervisor.ts')});
+    const { MemorySimClusterRegistry } = await import(${module('./test-support.ts')});
+    const [dataDir, vm] = JSON.parse(process.argv[1]);
+    const hv = await openSimHypervisor({ dataDir, registry: new MemorySimClusterRegistry(), profile: 'zero' });
+    const vms = await Promise.all([1, 2, 3].map(() => hv.ensureVM(vm)));
+    await hv.close();
+    console.log(JSON.stringify(vms.map((v) => v.vmid)));`;
+  const { stdout } = await execFileAsync(process.execPath, [
+    '--input-type=module',
+    '-e',
+    script,
+    JSON.stringify([dataDir, vm]),
+  ]);
+  return JSON.parse(stdout) as number[];
+}
 const serverUrl = 'https://127.0.0.1:7443/clusters/team-a/demo';
 type Secrets = ReturnType<typeof testClusterSecrets>;
 
@@ -124,27 +147,15 @@ describe('simulated hypervisor: persistence and adoption', () => {
       assert.equal(sim.registry.node(cluster, 'cp-1')?.ready, true);
     }));
 
-  test('two hypervisors on one data directory (two processes) create one VM', () =>
+  test('hypervisors in three processes on one data directory create one VM', () =>
     withSim({}, async (sim) => {
-      const { openSimHypervisor } = await import('./hypervisor.ts');
-      const other = await openSimHypervisor({
-        dataDir: sim.dataDir,
-        registry: sim.registry,
-        clock: sim.clock,
-        profile: 'default',
-      });
-      try {
-        const s = testClusterSecrets();
-        const results = await Promise.all(
-          Array.from({ length: 6 }, (_, i) =>
-            (i % 2 ? other : sim.hypervisor).ensureVM(firstServer('cp-1', s)),
-          ),
-        );
-        assert.equal(new Set(results.map((vm) => vm.vmid)).size, 1);
-        assert.equal(sim.hypervisor.listVMs().length, 1);
-      } finally {
-        await other.close();
-      }
+      const s = testClusterSecrets();
+      const vm = firstServer('cp-1', s);
+      const children = [1, 2].map(() => ensureInChildProcess(sim.dataDir, vm));
+      const here = await Promise.all([1, 2, 3].map(() => sim.hypervisor.ensureVM(vm)));
+      const there = await Promise.all(children);
+      assert.equal(new Set([...here.map((v) => v.vmid), ...there.flat()]).size, 1);
+      assert.equal(sim.hypervisor.listVMs().length, 1);
     }));
 
   test('a VM tagged with another machine UID is not adopted', () =>

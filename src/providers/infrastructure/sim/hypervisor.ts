@@ -77,7 +77,7 @@ export class SimHypervisor {
     const hv = new SimHypervisor(options, new SimVMStore(join(dir, 'hypervisor.db')));
     await hv.#exclusive(async () => {
       await hv.#settle();
-      await hv.#resyncRegistry();
+      await hv.#store.transaction(() => lifecycle.resyncRegistry(hv.#ctx));
     });
     return hv;
   }
@@ -100,8 +100,7 @@ export class SimHypervisor {
    * creates a second VM for one identity, even across restarts and processes.
    */
   ensureVM(spec: SimVMSpec): Promise<SimVM> {
-    return this.#exclusive(async () => {
-      await this.#settle();
+    return this.#operation(async () => {
       let vm = this.#store.find(spec);
       if (!vm) {
         checkCreateFault(this.#faults, spec, this.#random);
@@ -127,8 +126,7 @@ export class SimHypervisor {
 
   /** Start deleting the VM (idempotent); returns it while it still exists. */
   deleteVM(identity: SimVMIdentity): Promise<SimVM | undefined> {
-    return this.#exclusive(async () => {
-      await this.#settle();
+    return this.#operation(async () => {
       const vm = this.#store.find(identity);
       if (!vm) return undefined;
       if (vm.power !== 'deleting') {
@@ -202,9 +200,19 @@ export class SimHypervisor {
     return result;
   }
 
-  #mutate(vmid: number, fn: (vm: SimVM) => Promise<void>): Promise<void> {
+  /**
+   * One operation: complete what is due, then run `fn` and complete what it made due,
+   * its writes in one transaction.
+   */
+  #operation<T>(fn: () => Promise<T>): Promise<T> {
     return this.#exclusive(async () => {
       await this.#settle();
+      return this.#store.transaction(fn);
+    });
+  }
+
+  #mutate(vmid: number, fn: (vm: SimVM) => Promise<void>): Promise<void> {
+    return this.#operation(async () => {
       const vm = this.#store.get(vmid);
       if (!vm) throw new Error(`sim VM ${vmid} does not exist`);
       await fn(vm);
@@ -244,33 +252,26 @@ export class SimHypervisor {
     for (let round = 0; round < 10_000; round++) {
       const due = this.#store.due(this.#clock.now(), 1_000);
       if (due.length === 0) break;
-      for (const stale of due) {
-        const vm = this.#store.get(stale.vmid);
-        if (!vm?.next || vm.next.at > this.#clock.now()) continue;
-        try {
-          await lifecycle.completeTransition(this.#ctx, vm);
-        } catch (err: unknown) {
-          this.#onError(err);
-          const current = this.#store.get(vm.vmid);
-          if (current?.next) {
-            const at = this.#clock.now() + transitionRetryMs;
-            this.#store.save({ ...current, next: { ...current.next, at } });
-          }
-        }
-      }
+      await this.#store.transaction(() => this.#complete(due));
     }
     this.#arm();
   }
 
-  /** After a restart: nodes the registry lost re-register, waiting joins are retried. */
-  async #resyncRegistry(): Promise<void> {
-    const running = this.#store
-      .list()
-      .filter((vm) => vm.power === 'running' && vm.boot)
-      .sort((a, b) => Number(b.boot?.initialize ?? false) - Number(a.boot?.initialize ?? false));
-    for (const vm of running) {
-      const current = this.#store.get(vm.vmid);
-      if (current) await lifecycle.rejoinVM(this.#ctx, current);
+  /** Complete the transitions of these VMs; one that fails is retried a little later. */
+  async #complete(due: readonly SimVM[]): Promise<void> {
+    for (const stale of due) {
+      const vm = this.#store.get(stale.vmid);
+      if (!vm?.next || vm.next.at > this.#clock.now()) continue;
+      try {
+        await lifecycle.completeTransition(this.#ctx, vm);
+      } catch (err: unknown) {
+        this.#onError(err);
+        const current = this.#store.get(vm.vmid);
+        if (current?.next) {
+          const at = this.#clock.now() + transitionRetryMs;
+          this.#store.save({ ...current, next: { ...current.next, at } });
+        }
+      }
     }
   }
 

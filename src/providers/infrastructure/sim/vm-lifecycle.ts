@@ -58,6 +58,9 @@ export async function bootVM(
 ): Promise<SimVM> {
   const data = ctx.store.bootData(vm.vmid);
   if (!data) return vm;
+  // With no components latency the node registers Ready at once: one write, not two.
+  const componentsMs = ready ? 0 : stageDelay(vm.profile, 'components', ctx.random);
+  const readyNow = ready || componentsMs === 0;
   const outcome = await bootSimNode({
     ...data,
     namespace: vm.namespace,
@@ -67,17 +70,12 @@ export async function bootVM(
     providerID: providerIDOf(vm),
     registry: ctx.registry,
     now: new Date(at),
-    ready,
+    ready: readyNow && !vm.nodeFault,
   });
   const joined = outcome.status === 'joined';
-  const updated: SimVM = { ...vm, boot: { ...outcome, nodeReady: joined && ready } };
+  const updated: SimVM = { ...vm, boot: { ...outcome, nodeReady: joined && readyNow } };
   delete updated.next;
-  if (joined && !ready) {
-    updated.next = {
-      event: 'componentsReady',
-      at: at + stageDelay(vm.profile, 'components', ctx.random),
-    };
-  }
+  if (joined && !readyNow) updated.next = { event: 'componentsReady', at: at + componentsMs };
   ctx.store.save(updated);
   if (joined && outcome.initialize && outcome.clusterId) {
     await rejoinCluster(ctx, outcome.clusterId, vm.vmid);
@@ -101,10 +99,23 @@ export async function rejoinVM(ctx: LifecycleContext, vm: SimVM): Promise<SimVM>
   if (vm.power !== 'running' || !vm.boot) return vm;
   if (vm.boot.status === 'joined') {
     if (ownNode(ctx, vm)) return vm;
-    return bootVM(ctx, vm, effectiveReady(vm));
+    return bootVM(ctx, vm, vm.boot.nodeReady);
   }
   if (!retriesJoin(vm)) return vm;
   return bootVM(ctx, vm, false);
+}
+
+/** After a restart: nodes the registry lost re-register, waiting joins are retried. */
+export async function resyncRegistry(ctx: LifecycleContext): Promise<void> {
+  const running = ctx.store
+    .list()
+    .filter((vm) => vm.power === 'running' && vm.boot)
+    // First servers first, so the clusters exist when the others rejoin.
+    .sort((a, b) => Number(b.boot?.initialize ?? false) - Number(a.boot?.initialize ?? false));
+  for (const vm of running) {
+    const current = ctx.store.get(vm.vmid);
+    if (current) await rejoinVM(ctx, current);
+  }
 }
 
 /** A first server (re)created this cluster: nodes waiting for it, or lost by it, (re)join. */

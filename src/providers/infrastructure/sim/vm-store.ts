@@ -77,6 +77,12 @@ export interface SimVMFilter {
 export class SimVMStore {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  /**
+   * No transition this process knows of falls due before this time (undefined: none;
+   * null: unknown, ask the database). It saves the "what is due" query on every
+   * operation. Writes of other processes do not lower it: their own timers serve them.
+   */
+  #dueHint: number | undefined | null = null;
 
   constructor(path: string) {
     this.#db = new DatabaseSync(path, { timeout: 5_000 });
@@ -113,46 +119,75 @@ export class SimVMStore {
   }
 
   /**
-   * Find the VM with this identity or create it, in one write transaction: two callers,
-   * even in two processes, can never both create one.
+   * Run `fn` in one write transaction (joining the current one, if any): the writes of
+   * one operation, or of one round of transitions, commit together. Registry effects
+   * made inside are not rolled back on failure; they are all safe to repeat.
+   */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#db.isTransaction) return fn();
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await fn();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (err: unknown) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      this.#dueHint = null;
+      throw err;
+    }
+  }
+
+  /**
+   * Find the VM with this identity or create it, inside a write transaction: two
+   * callers, even in two processes, can never both create one.
    */
   findOrCreate(
     vm: NewSimVM,
     boot: SimBootData,
     addressOf: (vmid: number) => string,
   ): { vm: SimVM; created: boolean } {
+    if (this.#db.isTransaction) return this.#findOrCreate(vm, boot, addressOf);
     this.#db.exec('BEGIN IMMEDIATE');
     try {
-      const existing = this.find(vm);
-      if (existing) {
-        this.#db.exec('COMMIT');
-        return { vm: existing, created: false };
-      }
-      const inserted = this.#stmt(
-        `INSERT INTO vms (namespace, cluster, machine, uid, body, user_data, meta_data, network_config)
-         VALUES (?, ?, ?, ?, '{}', ?, ?, ?)`,
-      ).run(
-        vm.namespace,
-        vm.clusterName,
-        vm.machineName,
-        vm.machineUID,
-        boot.userData,
-        boot.metaData,
-        boot.networkConfig ?? null,
-      );
-      const vmid = Number(inserted.lastInsertRowid);
-      const { staticAddress, ...rest } = vm;
-      const created: SimVM = { ...rest, vmid, address: staticAddress ?? addressOf(vmid) };
-      this.save(created);
+      const result = this.#findOrCreate(vm, boot, addressOf);
       this.#db.exec('COMMIT');
-      return { vm: created, created: true };
+      return result;
     } catch (err: unknown) {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
       throw err;
     }
   }
 
+  #findOrCreate(
+    vm: NewSimVM,
+    boot: SimBootData,
+    addressOf: (vmid: number) => string,
+  ): { vm: SimVM; created: boolean } {
+    const existing = this.find(vm);
+    if (existing) return { vm: existing, created: false };
+    const inserted = this.#stmt(
+      `INSERT INTO vms (namespace, cluster, machine, uid, body, user_data, meta_data, network_config)
+       VALUES (?, ?, ?, ?, '{}', ?, ?, ?)`,
+    ).run(
+      vm.namespace,
+      vm.clusterName,
+      vm.machineName,
+      vm.machineUID,
+      boot.userData,
+      boot.metaData,
+      boot.networkConfig ?? null,
+    );
+    const vmid = Number(inserted.lastInsertRowid);
+    const { staticAddress, ...rest } = vm;
+    const created: SimVM = { ...rest, vmid, address: staticAddress ?? addressOf(vmid) };
+    this.save(created);
+    return { vm: created, created: true };
+  }
+
   save(vm: SimVM): void {
+    if (vm.next && this.#dueHint !== null) {
+      this.#dueHint = Math.min(this.#dueHint ?? Infinity, vm.next.at);
+    }
     this.#stmt('UPDATE vms SET body = ?, due_at = ?, boot_cluster = ? WHERE vmid = ?').run(
       JSON.stringify(vm),
       vm.next?.at ?? null,
@@ -180,16 +215,25 @@ export class SimVMStore {
 
   /** VMs whose next transition is due at `now`, earliest first. */
   due(now: number, limit: number): SimVM[] {
-    return this.#all(
+    if (this.#dueHint !== null && (this.#dueHint === undefined || this.#dueHint > now)) return [];
+    const due = this.#all(
       'SELECT vmid, body FROM vms WHERE due_at <= ? ORDER BY due_at, vmid LIMIT ?',
       now,
       limit,
     );
+    if (due.length === 0) this.#refreshDueHint();
+    return due;
   }
 
+  /** The earliest scheduled transition (possibly earlier than the real one: never later). */
   nextDue(): number | undefined {
+    return this.#dueHint === null ? this.#refreshDueHint() : this.#dueHint;
+  }
+
+  #refreshDueHint(): number | undefined {
     const row = this.#stmt('SELECT MIN(due_at) AS at FROM vms WHERE due_at IS NOT NULL').get();
-    return row && typeof row['at'] === 'number' ? row['at'] : undefined;
+    this.#dueHint = row && typeof row['at'] === 'number' ? row['at'] : undefined;
+    return this.#dueHint;
   }
 
   /** VMs whose K3s named this simulated cluster. */
