@@ -28,7 +28,15 @@ describe('sim cluster endpoints', () => {
       'team-a/demo',
     );
     assert.equal(simClusterIdFromServerUrl('https://10.0.0.10:6443'), undefined);
-    assert.equal(simClusterIdFromServerUrl('https://x.y.z.sim.slipway.internal'), undefined);
+    assert.equal(
+      simClusterIdFromServerUrl('https://web.v2.lab.sim.slipway.internal'),
+      'lab/web.v2',
+    );
+    assert.equal(simClusterIdFromServerUrl('https://lab.sim.slipway.internal'), undefined);
+    assert.equal(
+      simClusterIdFromServerUrl(serverUrlOf(simEndpointFor('lab', 'web.v2', 'https://h:1'))),
+      'lab/web.v2',
+    );
     assert.equal(simClusterIdFromServerUrl('not a url'), undefined);
   });
 });

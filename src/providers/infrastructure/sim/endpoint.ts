@@ -49,13 +49,19 @@ export function serverUrlOf(endpoint: ClusterEndpoint): string {
   return `https://${host}:${endpoint.port}${endpoint.pathPrefix ?? ''}`;
 }
 
-/** The cluster id a `<name>.<namespace>.sim.slipway.internal` host name stands for. */
+/**
+ * The cluster id a `<name>.<namespace>.sim.slipway.internal` host name stands for.
+ * Namespaces are DNS labels, so the last label before the suffix is the namespace and
+ * the rest (which may hold dots) the name, as child-api/names.ts reads it.
+ */
 export function simClusterIdFromHostName(hostName: string): string | undefined {
+  const lower = hostName.toLowerCase();
   const suffix = `.${simClusterDomain}`;
-  if (!hostName.toLowerCase().endsWith(suffix)) return undefined;
-  const parts = hostName.slice(0, -suffix.length).split('.');
-  if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
-  return simClusterId(parts[1], parts[0]);
+  if (!lower.endsWith(suffix)) return undefined;
+  const rest = lower.slice(0, -suffix.length);
+  const dot = rest.lastIndexOf('.');
+  if (dot <= 0 || dot === rest.length - 1) return undefined;
+  return simClusterId(rest.slice(dot + 1), rest.slice(0, dot));
 }
 
 /**
