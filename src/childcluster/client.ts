@@ -2,8 +2,12 @@
 // client-node honours the kubeconfig's `tls-server-name` (it becomes the TLS servername
 // of its undici dispatcher) and a path after the server's host:port (it prefixes every
 // request path). It makes a new dispatcher for every request, though; this client keeps
-// the first one so connections are pooled and close() can end them.
+// the first one so connections are pooled and close() can end them. Writes go through
+// the generated CoreV1Api; the hot reads (node and pod lists) are plain GETs through the
+// same authentication, parsed as JSON, because the generated model deserialisation
+// costs more than the request itself.
 import {
+  ApiException,
   CoreV1Api,
   HttpMethod,
   IsomorphicFetchHttpLibrary,
@@ -17,7 +21,9 @@ import {
   type ObservableMiddleware,
   type SecurityAuthentication,
   type V1Node,
+  type V1NodeList,
   type V1Pod,
+  type V1PodList,
 } from '@kubernetes/client-node';
 import { codeForStatus, statusMessage, toChildClusterError } from './errors.ts';
 import {
@@ -172,6 +178,30 @@ class KubernetesChildClusterClient implements ChildClusterClient {
     }
   }
 
+  /**
+   * GET a JSON document through client-node's authentication and HTTP library, without
+   * its model deserialisation (which costs more than the request itself on loopback).
+   */
+  async #getJson<T>(what: string, path: string, signal?: AbortSignal): Promise<T> {
+    if (this.#closed.signal.aborted) {
+      throw new ChildClusterError(ChildClusterErrorCode.Aborted, `${what}: the client is closed`);
+    }
+    try {
+      const context = new RequestContext(`${this.#server}${path}`, HttpMethod.GET);
+      context.setHeaderParam('Accept', 'application/json');
+      await this.#auth.applySecurityAuthentication(context);
+      context.setSignal(this.#signal(signal));
+      const response = await this.#http.send(context).toPromise();
+      const text = await response.body.text();
+      if (response.httpStatusCode !== 200) {
+        throw new ApiException(response.httpStatusCode, what, text, response.headers);
+      }
+      return JSON.parse(text) as T;
+    } catch (err: unknown) {
+      throw toChildClusterError(err, what, this.#server);
+    }
+  }
+
   async ready(signal?: AbortSignal): Promise<ReadyResult> {
     const what = 'check /readyz';
     try {
@@ -199,9 +229,7 @@ class KubernetesChildClusterClient implements ChildClusterClient {
   }
 
   async listNodes(signal?: AbortSignal): Promise<NodeInfo[]> {
-    const list = await this.#call('list nodes', signal, (options) =>
-      this.#core.listNode({}, options),
-    );
+    const list = await this.#getJson<V1NodeList>('list nodes', '/api/v1/nodes', signal);
     return list.items.map(nodeInfo);
   }
 
@@ -240,8 +268,11 @@ class KubernetesChildClusterClient implements ChildClusterClient {
     const requested = new Set<string>();
     let evicted = 0;
     for (;;) {
-      const pods = await this.#call(`list pods on node "${name}"`, signal, (opts) =>
-        this.#core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${name}` }, opts),
+      const selector = encodeURIComponent(`spec.nodeName=${name}`);
+      const pods = await this.#getJson<V1PodList>(
+        `list pods on node "${name}"`,
+        `/api/v1/pods?fieldSelector=${selector}`,
+        signal,
       );
       const evictable = pods.items.filter((pod) => !isSkippedByDrain(pod));
       if (evictable.length === 0) return { evicted, remaining: 0 };
