@@ -96,8 +96,10 @@ export interface ChildClusterClient {
   uncordon(name: string, signal?: AbortSignal): Promise<void>;
   /**
    * Cordon, then evict every pod on the node through the Eviction API except DaemonSet
-   * pods and mirror (static) pods, as `kubectl drain --ignore-daemonsets` does; evictions
-   * a PodDisruptionBudget refuses (429) are retried until the timeout.
+   * pods and mirror (static) pods, and wait for them to leave. Like Cluster API's drain
+   * (kubectl drain --ignore-daemonsets --force --delete-emptydir-data), pods without a
+   * controller are evicted too. Evictions a PodDisruptionBudget refuses (429) are retried
+   * until the timeout. NotFound when the node does not exist.
    */
   drain(name: string, options: DrainOptions): Promise<DrainResult>;
   /** Delete the Node object; a node that is already gone counts as deleted. */
