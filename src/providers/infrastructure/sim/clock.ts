@@ -89,3 +89,32 @@ export class ManualClock implements SimClock {
     return best;
   }
 }
+
+/** One timer for the earliest of a changing set of due times (re-armed, never stacked). */
+export class EarliestTimer {
+  readonly #clock: SimClock;
+  readonly #callback: TimerCallback;
+  #armed: { at: number; cancel: () => void } | undefined;
+
+  constructor(clock: SimClock, callback: TimerCallback) {
+    this.#clock = clock;
+    this.#callback = callback;
+  }
+
+  /** Fire at `at` (epoch ms) instead of whatever was armed; undefined disarms. */
+  arm(at: number | undefined): void {
+    if (at === this.#armed?.at) return;
+    this.cancel();
+    if (at === undefined) return;
+    const cancel = this.#clock.setTimer(at - this.#clock.now(), () => {
+      if (this.#armed?.at === at) this.#armed = undefined;
+      return this.#callback();
+    });
+    this.#armed = { at, cancel };
+  }
+
+  cancel(): void {
+    this.#armed?.cancel();
+    this.#armed = undefined;
+  }
+}

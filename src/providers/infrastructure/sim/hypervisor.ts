@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { BootstrapData } from '../types.ts';
 import { simAddressFor, staticAddressFrom } from './addresses.ts';
 import type { SimClusterRegistry } from './child-cluster-types.ts';
-import { systemClock, type SimClock } from './clock.ts';
+import { EarliestTimer, systemClock, type SimClock } from './clock.ts';
 import { checkCreateFault, validateFaults, type SimFaults } from './faults.ts';
 import { resolveLatencyProfile, stageDelay, type LatencyProfile } from './latency.ts';
 import type { LatencyProfileName, SimStage } from './latency.ts';
@@ -52,7 +52,7 @@ export class SimHypervisor {
   readonly #onError: (err: unknown) => void;
   #faults: SimFaults;
   #tail: Promise<unknown> = Promise.resolve();
-  #armed: { at: number; cancel: () => void } | undefined;
+  readonly #timer: EarliestTimer;
   #closed = false;
 
   private constructor(options: SimHypervisorOptions, store: SimVMStore) {
@@ -62,6 +62,9 @@ export class SimHypervisor {
     this.#onError = options.onError ?? (() => undefined);
     this.#faults = validateFaults(options.faults ?? {});
     this.profile = resolveLatencyProfile(options.profile ?? 'default');
+    this.#timer = new EarliestTimer(this.#clock, () =>
+      this.#closed ? undefined : this.settle().catch(this.#onError),
+    );
     this.#ctx = {
       store,
       registry: options.registry,
@@ -183,8 +186,7 @@ export class SimHypervisor {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#armed?.cancel();
-    this.#armed = undefined;
+    this.#timer.cancel();
     await this.#tail;
     this.#store.close();
   }
@@ -254,7 +256,8 @@ export class SimHypervisor {
       if (due.length === 0) break;
       await this.#store.transaction(() => this.#complete(due));
     }
-    this.#arm();
+    // One timer, for the earliest scheduled transition: nodes get Ready unpolled.
+    if (!this.#closed) this.#timer.arm(this.#store.nextDue());
   }
 
   /** Complete the transitions of these VMs; one that fails is retried a little later. */
@@ -274,25 +277,19 @@ export class SimHypervisor {
       }
     }
   }
-
-  /** Keep one timer, for the earliest scheduled transition. */
-  #arm(): void {
-    if (this.#closed) return;
-    const at = this.#store.nextDue();
-    if (at === this.#armed?.at) return;
-    this.#armed?.cancel();
-    this.#armed = undefined;
-    if (at === undefined) return;
-    const cancel = this.#clock.setTimer(at - this.#clock.now(), () => {
-      if (this.#armed?.at === at) this.#armed = undefined;
-      if (this.#closed) return;
-      return this.settle().catch(this.#onError);
-    });
-    this.#armed = { at, cancel };
-  }
 }
 
-/** Open the simulated hypervisor of a data directory. */
+/**
+ * Open the simulated hypervisor of a data directory (one per process).
+ *
+ * @example
+ *   const registry = openSimClusterRegistry({ dataDir }); // child-api
+ *   const hypervisor = await openSimHypervisor({ dataDir, registry, profile: 'fast' });
+ *   const sim = createSimProvider(hypervisor);
+ *   // fault injection, e.g. in an end-to-end test:
+ *   const [vm] = hypervisor.listVMs({ namespace: 'team-a', machineName: 'demo-md-abcde' });
+ *   if (vm) await hypervisor.vanishVM(vm.vmid);
+ */
 export function openSimHypervisor(options: SimHypervisorOptions): Promise<SimHypervisor> {
   return SimHypervisor.open(options);
 }
