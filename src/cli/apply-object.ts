@@ -1,9 +1,12 @@
 // Declarative apply of one object: create it, or replace what the manifest declares
 // (spec and the other top-level fields, labels, annotations) while keeping what the
 // server and controllers own (status, finalizers, owner references, other labels).
+// Labels and annotations the previous apply declared and this manifest no longer does
+// are removed (see last-applied.ts).
 import type { AnyResource } from '../api/index.ts';
 import type { ApiClient } from './client.ts';
 import { isApiError } from './errors.ts';
+import { lastAppliedAnnotation, lastAppliedMap, lastAppliedRecord } from './last-applied.ts';
 import type { ManifestTarget } from './manifest-target.ts';
 import { isRecord, jsonEqual } from './objects.ts';
 import { resourcePath } from './resources.ts';
@@ -81,12 +84,20 @@ async function getIfExists(client: ApiClient, path: string): Promise<AnyResource
 }
 
 /** The manifest without server-managed metadata (and without status, which controllers own). */
-export function createBody(target: ManifestTarget): Record<string, unknown> {
+function declared(target: ManifestTarget): ManifestTarget['object'] {
   const metadata = { ...target.object.metadata };
   for (const field of serverManagedMetadata) delete metadata[field];
-  const body: Record<string, unknown> = { ...target.object, metadata };
+  const body: ManifestTarget['object'] = { ...target.object, metadata };
   if (target.kind.hasStatus) delete body['status'];
   return body;
+}
+
+/** What a create sends: the declared object, with the record of this apply. */
+export function createBody(target: ManifestTarget): Record<string, unknown> {
+  const body = declared(target);
+  const annotations = { ...asRecord(body.metadata['annotations']) };
+  annotations[lastAppliedAnnotation] = lastAppliedRecord(target.kind, body);
+  return { ...body, metadata: { ...body.metadata, annotations } };
 }
 
 /** The live object with the manifest's declared fields put in (see the file comment). */
@@ -94,9 +105,18 @@ export function updateBody(live: AnyResource, target: ManifestTarget): Record<st
   const desired = target.object;
   const wanted = desired.metadata;
   const metadata: Record<string, unknown> = { ...live.metadata };
-  for (const field of ['labels', 'annotations']) {
-    const merged = { ...asRecord(metadata[field]), ...asRecord(wanted[field]) };
+  for (const field of ['labels', 'annotations'] as const) {
+    const merged = { ...asRecord(metadata[field]) };
+    const declaredNow = asRecord(wanted[field]);
+    for (const key of Object.keys(lastAppliedMap(live, field))) {
+      if (!(key in declaredNow)) delete merged[key];
+    }
+    Object.assign(merged, declaredNow);
+    if (field === 'annotations') {
+      merged[lastAppliedAnnotation] = lastAppliedRecord(target.kind, declared(target));
+    }
     if (Object.keys(merged).length > 0) metadata[field] = merged;
+    else delete metadata[field];
   }
   for (const field of ['finalizers', 'ownerReferences']) {
     if (wanted[field] !== undefined) metadata[field] = wanted[field];

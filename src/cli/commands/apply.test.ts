@@ -65,6 +65,32 @@ test('a label change alone is a change', async () => {
   assert.equal(run.stdout, 'clusterdeployment/labelled configured\n');
 });
 
+test('labels and annotations dropped from the manifest since the last apply are removed', async () => {
+  const labelled = (labels: string) =>
+    clusterYaml('pruned', 1, labels).replace('spec:', '  annotations:\n    note: hi\nspec:');
+  await slipway(fake, ['apply', '-f', '-'], {
+    stdin: labelled('  labels:\n    env: prod\n    tier: web\n'),
+  });
+  // Someone else (a controller, kubectl label) adds a label the manifest never had.
+  const stored = fake.get('clusterdeployments', 'default', 'pruned');
+  assert.ok(stored);
+  stored.metadata.labels = { ...stored.metadata.labels, 'set-by': 'controller' };
+
+  const run = await slipway(fake, ['apply', '-f', '-'], {
+    stdin: clusterYaml('pruned', 1, '  labels:\n    env: prod\n'),
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout, 'clusterdeployment/pruned configured\n');
+  const after = fake.get('clusterdeployments', 'default', 'pruned');
+  assert.deepEqual(after?.metadata.labels, { env: 'prod', 'set-by': 'controller' });
+  assert.equal(after?.metadata.annotations?.['note'], undefined);
+
+  const again = await slipway(fake, ['apply', '-f', '-'], {
+    stdin: clusterYaml('pruned', 1, '  labels:\n    env: prod\n'),
+  });
+  assert.equal(again.stdout, 'clusterdeployment/pruned unchanged\n');
+});
+
 test('--dry-run=server stores nothing and says so', async () => {
   const create = await slipway(fake, ['apply', '-f', '-', '--dry-run=server', '-n', 'team-b'], {
     stdin: clusterYaml('dry', 1),
