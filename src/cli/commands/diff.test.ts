@@ -51,6 +51,30 @@ test('a new object diffs against nothing', async () => {
   assert.equal(fake.get('clustertemplates', 'default', 'fresh'), undefined);
 });
 
+test('Secret values are masked, showing only which keys change', async () => {
+  const secret = (data: string) => `apiVersion: slipway.dev/v1alpha1
+kind: Secret
+metadata:
+  name: creds
+data:
+${data}`;
+  const created = await slipway(fake, ['apply', '-f', '-'], {
+    stdin: secret('  same: c2FtZQ==\n  changed: b2xk\n'),
+  });
+  assert.equal(created.code, 0, created.stderr);
+  const run = await slipway(fake, ['diff', '-f', '-'], {
+    stdin: secret('  same: c2FtZQ==\n  changed: bmV3\n  added: YWRkZWQ=\n'),
+  });
+  assert.equal(run.code, 1, run.stderr);
+  for (const value of ['c2FtZQ==', 'b2xk', 'bmV3', 'YWRkZWQ=']) {
+    assert.ok(!run.stdout.includes(value), `${value} leaked:\n${run.stdout}`);
+  }
+  assert.match(run.stdout, /\n {3}same: "\*\*\*"\n/);
+  assert.match(run.stdout, /\n- {2}changed: "\*\*\* \(before\)"\n/);
+  assert.match(run.stdout, /\n\+ {2}changed: "\*\*\* \(after\)"\n/);
+  assert.match(run.stdout, /\n\+ {2}added: "\*\*\*"\n/);
+});
+
 test('errors exit with 2', async () => {
   const run = await slipway(fake, ['diff', '-f', '-'], {
     stdin: 'kind: Widget\napiVersion: slipway.dev/v1alpha1\nmetadata: {name: w}\n',

@@ -5,6 +5,7 @@ import type { AnyResource } from '../../api/index.ts';
 import { applyObject } from '../apply-object.ts';
 import type { CommandContext } from '../context.ts';
 import { formatError } from '../errors.ts';
+import { isRecord } from '../objects.ts';
 import { manifestTarget, type ManifestTarget } from '../manifest-target.ts';
 import { readManifests, requireFiles } from '../manifests.ts';
 import { unifiedDiff } from '../unified-diff.ts';
@@ -27,7 +28,7 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
     .description(
       'For each object in the files, ask the server what applying it would store (server-side\n' +
         'dry run: defaults and admission included, nothing written) and print a unified diff\n' +
-        'of the live object against that, as YAML.\n\n' +
+        'of the live object against that, as YAML. Secret values show as ***.\n\n' +
         'Exit status: 0 no differences, 1 differences found, 2 an error occurred.',
     )
     .option('-f, --filename <path>', 'file, directory or - (repeatable)', collect)
@@ -44,7 +45,10 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
         for (const manifest of manifests) {
           try {
             const target = manifestTarget(manifest, options.namespace);
-            const { live, result } = await applyObject(client, target, { dryRun: true });
+            const applied = await applyObject(client, target, { dryRun: true });
+            const [live, result] = target.kind.encryptedAtRest
+              ? maskSecretData(applied.live, applied.result)
+              : [applied.live, applied.result];
             const diff = unifiedDiff(comparableYaml(live), comparableYaml(result), {
               oldLabel: `live/${objectPath(target)}`,
               newLabel: `merged/${objectPath(target)}`,
@@ -80,4 +84,28 @@ export function comparableYaml(object: AnyResource | undefined): string {
   const metadata: Record<string, unknown> = { ...object.metadata };
   for (const field of volatileMetadata) delete metadata[field];
   return stringify({ ...object, metadata }, { sortMapEntries: true, lineWidth: 0 });
+}
+
+/**
+ * Both versions with every `data` value replaced by `***` (`*** (before)`/`*** (after)`
+ * where it changes), as kubectl diff does: a diff of Secrets often ends up in CI logs.
+ */
+export function maskSecretData(
+  live: AnyResource | undefined,
+  merged: AnyResource,
+): [AnyResource | undefined, AnyResource] {
+  const before = isRecord(live?.['data']) ? live['data'] : {};
+  const after = isRecord(merged['data']) ? merged['data'] : {};
+  const mask = (data: Record<string, unknown>, other: Record<string, unknown>, label: string) =>
+    Object.fromEntries(
+      Object.keys(data).map((key) => [
+        key,
+        key in other && other[key] !== data[key] ? `*** (${label})` : '***',
+      ]),
+    );
+  const masked = (object: AnyResource, data: Record<string, unknown>, label: string) =>
+    'data' in object
+      ? { ...object, data: mask(data, label === 'before' ? after : before, label) }
+      : object;
+  return [live && masked(live, before, 'before'), masked(merged, after, 'after')];
 }
