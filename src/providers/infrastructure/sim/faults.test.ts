@@ -90,7 +90,8 @@ describe('simulated faults', () => {
       await sim.hypervisor.stopVM(vmidOf(sim, 'cp-1'));
       assert.equal(sim.registry.node(cluster, 'cp-1')?.ready, false);
       const stopped = await provider.observeMachine(cp);
-      assert.deepEqual([stopped?.state, stopped?.reason], ['Stopped', 'VMStopped']);
+      assert.ok(stopped);
+      assert.deepEqual([stopped.state, stopped.reason], ['Stopped', 'VMStopped']);
       assert.deepEqual(stopped.addresses, []);
       assert.equal((await provider.reconcileMachine(cp)).state, 'Starting');
       await sim.clock.advance(3_300);
