@@ -6,16 +6,17 @@
 //   wins) and writes who holds it: pid, host, kernel boot id, process start time and a
 //   random token.
 // - A process that finds the file reads the holder and checks it still runs (pid alive,
-//   same boot, same start time, not a zombie: process-identity.ts). A holder killed with
-//   SIGKILL leaves the file behind, so a dead holder's lock is taken over: the file is
-//   renamed aside (atomic), checked to be the very lock judged dead, removed, and the
-//   'wx' create is tried again. Two contenders may both take over; only one create wins.
-// - If the rename moved a lock a faster contender had just created, it is linked back.
+//   same boot, same start time, not a zombie: process-identity.ts). A file with no
+//   readable holder (its creator died between create and write) is stale once older
+//   than a grace period.
+// - A stale lock (its holder was killed, e.g. with SIGKILL) is taken over. Removing it
+//   is the delicate step: a contender that judged it stale a moment ago must not remove
+//   the fresh lock a faster contender has created since. So removal happens only while
+//   holding a second 'wx' file, `controller.lock.takeover`, and only if the lock still
+//   holds the very content judged stale (the token makes it unique). The remover then
+//   competes for the 'wx' create like everyone else.
 // - While holding, the lock re-reads the file every few seconds; if its token is no
-//   longer there (removed by hand, or taken over by mistake), leadership is lost and
-//   onLost callbacks run, so two processes never keep running controllers together.
-// - A file with no readable holder (a process died between create and write) is stale
-//   once older than a grace period.
+//   longer there (removed by hand, say), leadership is lost and onLost callbacks run.
 // Locks of another host are never taken over: shared storage needs an etcd lease.
 import { randomUUID } from 'node:crypto';
 import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -57,6 +58,7 @@ type Holder =
 
 export class DataDirLock implements LeaderElector {
   readonly path: string;
+  readonly #takeoverPath: string;
   readonly #log: RuntimeLogger;
   readonly #timers: Timers;
   readonly #pollIntervalMs: number;
@@ -69,6 +71,7 @@ export class DataDirLock implements LeaderElector {
 
   constructor(opts: DataDirLockOptions) {
     this.path = join(opts.dataDir, controllerLockFileName);
+    this.#takeoverPath = `${this.path}.takeover`;
     this.#log = opts.logger ?? silentLogger;
     this.#timers = opts.timers ?? systemTimers;
     this.#pollIntervalMs = opts.pollIntervalMs ?? 2000;
@@ -87,23 +90,21 @@ export class DataDirLock implements LeaderElector {
     let waitingOn: number | undefined;
     for (;;) {
       signal?.throwIfAborted();
-      if (await this.#tryCreate()) return;
-      const holder = await this.#readHolder();
+      const token = await this.#createExclusive(this.path);
+      if (token) {
+        this.#token = token;
+        this.#scheduleCheck();
+        return;
+      }
+      const holder = await this.#read(this.path);
       if (holder.state === 'missing') continue;
-      if (holder.state === 'unreadable') {
-        if (await this.#olderThan(this.#unreadableGraceMs)) {
-          this.#log.warn({ path: this.path }, 'taking over a lock file with no readable holder');
-          await this.#takeOver(holder.raw);
-          continue;
-        }
-      } else if (!(await this.#isAlive(holder.record))) {
+      if (await this.#isStale(holder, this.path)) {
         this.#log.warn(
-          { path: this.path, pid: holder.record.pid },
-          'taking over the lock of a process that is gone',
+          { path: this.path, ...(holder.state === 'held' ? { pid: holder.record.pid } : {}) },
+          'taking over the controller lock of a process that is gone',
         );
-        await this.#takeOver(holder.raw);
-        continue;
-      } else if (waitingOn !== holder.record.pid) {
+        if (await this.#takeOver(holder.raw)) continue;
+      } else if (holder.state === 'held' && waitingOn !== holder.record.pid) {
         waitingOn = holder.record.pid;
         this.#log.info(
           { path: this.path, pid: waitingOn },
@@ -123,23 +124,22 @@ export class DataDirLock implements LeaderElector {
     if (!token) return;
     this.#stopChecking();
     this.#token = undefined;
-    const holder = await this.#readHolder();
-    if (holder.state === 'held' && holder.record.token === token)
+    const holder = await this.#read(this.path);
+    if (holder.state === 'held' && holder.record.token === token) {
       await rm(this.path, { force: true });
+    }
   }
 
-  async #tryCreate(): Promise<boolean> {
+  /** Create `path` with a record of this process; its token, or undefined if it exists. */
+  async #createExclusive(path: string): Promise<string | undefined> {
     const token = randomUUID();
-    const record: LockRecord = {
-      ...(await currentProcessIdentity()),
-      token,
-      acquiredAt: new Date(this.#timers.now()).toISOString(),
-    };
+    const acquiredAt = new Date(this.#timers.now()).toISOString();
+    const record: LockRecord = { ...(await currentProcessIdentity()), token, acquiredAt };
     let file;
     try {
-      file = await open(this.path, 'wx', 0o600);
+      file = await open(path, 'wx', 0o600);
     } catch (err: unknown) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
       throw err;
     }
     try {
@@ -147,19 +147,17 @@ export class DataDirLock implements LeaderElector {
       await file.sync();
     } catch (err: unknown) {
       await file.close();
-      await rm(this.path, { force: true });
+      await rm(path, { force: true });
       throw err;
     }
     await file.close();
-    this.#token = token;
-    this.#scheduleCheck();
-    return true;
+    return token;
   }
 
-  async #readHolder(): Promise<Holder> {
+  async #read(path: string): Promise<Holder> {
     let raw: string;
     try {
-      raw = await readFile(this.path, 'utf8');
+      raw = await readFile(path, 'utf8');
     } catch (err: unknown) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
       throw err;
@@ -168,30 +166,54 @@ export class DataDirLock implements LeaderElector {
     return record ? { state: 'held', raw, record } : { state: 'unreadable', raw };
   }
 
-  async #olderThan(ms: number): Promise<boolean> {
+  async #isStale(holder: Holder, path: string): Promise<boolean> {
+    if (holder.state === 'held') return !(await this.#isAlive(holder.record));
+    if (holder.state === 'missing') return false;
     try {
       // File times are real time, whatever clock the lock was given.
-      return Date.now() - (await stat(this.path)).mtimeMs > ms;
+      return Date.now() - (await stat(path)).mtimeMs > this.#unreadableGraceMs;
     } catch {
       return false; // gone: the next round creates it
     }
   }
 
-  /** Remove the lock whose content was `staleRaw`, and nothing else. */
-  async #takeOver(staleRaw: string): Promise<void> {
-    const aside = `${this.path}.stale-${randomUUID()}`;
+  /**
+   * Remove the lock if it still holds `staleRaw`, under the takeover file. False when
+   * another process is taking over right now (wait and look again).
+   */
+  async #takeOver(staleRaw: string): Promise<boolean> {
+    if (!(await this.#createExclusive(this.#takeoverPath))) {
+      // Someone is taking over; unless it died doing so (then clear its file).
+      const other = await this.#read(this.#takeoverPath);
+      if (other.state === 'missing') return true;
+      if (!(await this.#isStale(other, this.#takeoverPath))) return false;
+      await this.#removeIfUnchanged(this.#takeoverPath, other.raw);
+      return true;
+    }
     try {
-      await rename(this.path, aside);
+      await this.#removeIfUnchanged(this.path, staleRaw);
+    } finally {
+      await rm(this.#takeoverPath, { force: true });
+    }
+    return true;
+  }
+
+  /**
+   * Remove `path` if it still holds `raw`. The file is renamed aside (atomic) and
+   * compared: a file that changed meanwhile is linked back, as it was.
+   */
+  async #removeIfUnchanged(path: string, raw: string): Promise<void> {
+    const aside = `${path}.stale-${randomUUID()}`;
+    try {
+      await rename(path, aside);
     } catch (err: unknown) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw err;
     }
     try {
-      if ((await readFile(aside, 'utf8')) !== staleRaw) {
-        // A faster contender replaced the stale lock: put its lock back.
-        await link(aside, this.path).catch((err: unknown) => {
-          // Yet another process created one meanwhile; the displaced holder sees its
-          // token gone at its next check and steps down.
+      if ((await readFile(aside, 'utf8')) !== raw) {
+        await link(aside, path).catch((err: unknown) => {
+          // Yet another file was created meanwhile; its owner wins.
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         });
       }
@@ -215,12 +237,9 @@ export class DataDirLock implements LeaderElector {
     if (!token) return;
     let holder: Holder;
     try {
-      holder = await this.#readHolder();
+      holder = await this.#read(this.path);
     } catch (err: unknown) {
-      this.#log.warn(
-        { err, path: this.path },
-        'could not read the controller lock; checking again later',
-      );
+      this.#log.warn({ err, path: this.path }, 'could not read the controller lock; will retry');
       if (this.#token === token) this.#scheduleCheck();
       return;
     }
@@ -247,7 +266,7 @@ function parseRecord(raw: string): LockRecord | undefined {
       return value as LockRecord;
     }
   } catch {
-    // fall through: not (yet) a complete record
+    // not (yet) a complete record
   }
   return undefined;
 }

@@ -140,36 +140,42 @@ export class Informer<T extends AnyResource = AnyResource> {
 
   async #run(): Promise<void> {
     const signal = this.#stop.signal;
+    /** Consecutive rounds that made no progress; they set the backoff. */
     let failures = 0;
     let relist = true;
     while (!signal.aborted) {
-      let received = false;
+      let progressed = false;
       try {
         if (relist) {
-          await this.#relist();
+          await untilAborted(this.#relist(), signal);
           relist = false;
+          progressed = true;
         }
-        this.#watch = await this.#openWatch();
-        if (signal.aborted) break;
+        this.#watch = await untilAborted(this.#openWatch(), signal, (w) => w.close());
+        if (!this.#watch) break;
         for await (const event of this.#watch) {
           this.#apply(event);
-          received = true;
-          failures = 0;
+          progressed = true;
         }
-        if (!received) failures++;
       } catch (err: unknown) {
         if (signal.aborted) break;
         if (isSlipwayError(err, StatusReason.Gone)) {
+          // The store answered; only our revision is too old. Relist at once.
           this.#log.info({ kind: this.kind, err }, 'watch history compacted; relisting');
-          relist = true; // at once: the store answered, it is only our revision that is old
+          relist = true;
+          progressed = true;
         } else {
-          failures++;
-          this.#log.warn({ kind: this.kind, err, failures }, 'watch failed; resuming');
+          this.#log.warn(
+            { kind: this.kind, err, failures: failures + 1 },
+            'watch failed; resuming',
+          );
         }
       } finally {
         this.#watch?.close();
         this.#watch = undefined;
       }
+      // A round that brought nothing (an error, or a stream that ended empty) backs off.
+      failures = progressed ? 0 : failures + 1;
       if (failures > 0) {
         await delay(this.#timers, backoffDelay(failures, this.#random, this.#backoff), signal);
       }
@@ -256,4 +262,34 @@ export class Informer<T extends AnyResource = AnyResource> {
       this.#log.error({ kind: this.kind, err }, 'informer event handler failed');
     }
   }
+}
+
+/**
+ * `promise`, or undefined as soon as `signal` aborts: stop() never waits on a store call
+ * that hangs (a partitioned etcd). A result that arrives later is disposed of.
+ */
+function untilAborted<T>(
+  promise: Promise<T>,
+  signal: AbortSignal,
+  dispose?: (late: T) => void,
+): Promise<T | undefined> {
+  if (signal.aborted) {
+    promise.then(dispose, () => {});
+    return Promise.resolve(undefined);
+  }
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) dispose?.(value);
+        else resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }

@@ -12,6 +12,7 @@ export class ManualTimers implements Timers {
   #now: number;
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
+  readonly #waiters: { count: number; resolve: () => void }[] = [];
 
   constructor(start = Date.UTC(2026, 0, 1)) {
     this.#now = start;
@@ -29,6 +30,13 @@ export class ManualTimers implements Timers {
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = this.#nextId++;
     this.#pending.set(id, { id, due: this.#now + Math.max(0, ms), fn });
+    for (let i = this.#waiters.length - 1; i >= 0; i--) {
+      const w = this.#waiters[i];
+      if (w && this.#pending.size >= w.count) {
+        this.#waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
     return id;
   }
 
@@ -39,6 +47,15 @@ export class ManualTimers implements Timers {
   /** How many timers are waiting to fire. */
   get pendingCount(): number {
     return this.#pending.size;
+  }
+
+  /**
+   * Resolves once at least `count` timers wait: for code that sets its timer after real
+   * I/O (file system), which a flush of promise callbacks does not wait for.
+   */
+  waitForPending(count = 1): Promise<void> {
+    if (this.#pending.size >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ count, resolve }));
   }
 
   /** Delays (from now) of the timers waiting to fire, soonest first. */
