@@ -144,6 +144,12 @@ export function observedStatus(o: ObservedCluster): ClusterStatus {
       `${readyNodes} nodes Ready`,
     );
   }
+  if (!ready && plan.remediation) {
+    readyCondition = {
+      ...readyCondition,
+      message: `${readyCondition.message ?? ''}; ${plan.remediation}`,
+    };
+  }
   conditions.push(readyCondition);
 
   const changing =
