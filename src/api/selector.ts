@@ -3,6 +3,7 @@
 // and matching objects against them. Grammar and semantics follow
 // k8s.io/apimachinery/pkg/labels and pkg/fields.
 import { badRequest, type SlipwayError } from './errors.ts';
+import { labelValueError, qualifiedNameError } from './names.ts';
 import type { LabelSelector } from './meta.ts';
 
 export type LabelOperator = 'Equals' | 'NotEquals' | 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
@@ -30,30 +31,16 @@ const selectableFields: readonly SelectableField[] = ['metadata.name', 'metadata
 function isSelectableField(field: string): field is SelectableField {
   return (selectableFields as readonly string[]).includes(field);
 }
-const namePart = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 /** Why `key` is not a valid label key (`[prefix/]name`), or undefined. */
-export function labelKeyError(key: string): string | undefined {
-  const slash = key.indexOf('/');
-  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length > 253 || !dnsSubdomain.test(prefix))) {
-    return `label key "${key}": prefix must be a DNS-1123 subdomain`;
-  }
-  if (name.length === 0 || name.length > 63 || !namePart.test(name)) {
-    return `label key "${key}": name part must be 1-63 characters of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`;
-  }
-  return undefined;
+function labelKeyError(key: string): string | undefined {
+  const problem = qualifiedNameError(key);
+  return problem === undefined ? undefined : `label key "${key}": ${problem}`;
 }
 
 /** Why `value` is not a valid label value, or undefined. Empty values are allowed. */
-export function labelValueError(value: string): string | undefined {
-  if (value === '') return undefined;
-  if (value.length > 63 || !namePart.test(value)) {
-    return `label value "${value}": must be at most 63 characters of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`;
-  }
-  return undefined;
+function labelValueProblem(value: string): string | undefined {
+  const problem = labelValueError(value);
+  return problem === undefined ? undefined : `label value "${value}": ${problem}`;
 }
 
 function selectorError(param: string, selector: string, detail: string): SlipwayError {
@@ -97,7 +84,7 @@ function parseClause(clause: string): LabelRequirement | string {
     const [, key = '', op, list = ''] = set;
     const values = list.split(',').map((v) => v.trim());
     if (list.trim() === '') return `"${clause}": the values set of "${op}" must not be empty`;
-    const bad = labelKeyError(key) ?? values.map(labelValueError).find((e) => e !== undefined);
+    const bad = labelKeyError(key) ?? values.map(labelValueProblem).find((e) => e !== undefined);
     if (bad) return bad;
     return { key, operator: op === 'in' ? 'In' : 'NotIn', values: [...new Set(values)] };
   }
@@ -106,7 +93,7 @@ function parseClause(clause: string): LabelRequirement | string {
     const [, key = '', op, value = ''] = eq;
     const v = value.trim();
     if (/[\s=!(),]/.test(v)) return `"${clause}": invalid value "${v}"`;
-    const bad = labelKeyError(key) ?? labelValueError(v);
+    const bad = labelKeyError(key) ?? labelValueProblem(v);
     if (bad) return bad;
     return { key, operator: op === '!=' ? 'NotEquals' : 'Equals', values: [v] };
   }
@@ -168,7 +155,7 @@ export function labelSelectorRequirements(
     badRequest(`invalid ${field}: ${message}`, [{ field, message, reason: 'FieldValueInvalid' }]);
   const reqs: LabelRequirement[] = [];
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    const bad = labelKeyError(key) ?? labelValueError(value);
+    const bad = labelKeyError(key) ?? labelValueProblem(value);
     if (bad) throw fail(`${fieldPath}.matchLabels`, bad);
     reqs.push({ key, operator: 'Equals', values: [value] });
   }
@@ -184,7 +171,7 @@ export function labelSelectorRequirements(
     if (!setBased && values.length > 0) {
       throw fail(`${path}.values`, `may not be specified when operator is ${expr.operator}`);
     }
-    const badValue = values.map(labelValueError).find((e) => e !== undefined);
+    const badValue = values.map(labelValueProblem).find((e) => e !== undefined);
     if (badValue) throw fail(`${path}.values`, badValue);
     reqs.push({ key: expr.key, operator: expr.operator, values: [...new Set(values)] });
   });
