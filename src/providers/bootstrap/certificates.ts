@@ -1,6 +1,7 @@
-// X.509 building blocks for bootstrap providers: self-signed CAs and certificates they
-// sign, ECDSA P-256 keys from WebCrypto, written as the PEM that Go's crypto/x509 and
-// Kubernetes' keyutil read.
+// X.509 building blocks for bootstrap providers: self-signed CAs and the certificates
+// they sign, ECDSA P-256 keys from WebCrypto, written as the PEM that Go's crypto/x509
+// and Kubernetes' keyutil read. Certificates are DER-encoded by der.ts (see there why
+// not @peculiar/x509's generator) and signed with node:crypto.
 //
 // Private keys are written as SEC1 ("EC PRIVATE KEY"), the form K3s and kubeadm write
 // themselves. PKCS#8 ("PRIVATE KEY") would do for the CA keys, but kube-apiserver reads
@@ -9,36 +10,69 @@
 // public keys". One format for every key keeps that trap closed.
 import {
   KeyObject,
+  X509Certificate,
+  createHash,
   createPrivateKey,
-  createPublicKey,
   randomBytes,
+  sign,
   type webcrypto,
 } from 'node:crypto';
 import { isIP } from 'node:net';
 import type * as X509Module from '@peculiar/x509';
+import {
+  bitString,
+  boolean,
+  explicit,
+  namedBits,
+  objectIdentifier,
+  octetString,
+  sequence,
+  set,
+  smallInteger,
+  time,
+  tlv,
+  unsignedInteger,
+  utf8String,
+} from './der.ts';
 import { BootstrapError } from './errors.ts';
 
 type X509 = typeof X509Module;
 let x509Module: Promise<X509> | undefined;
 
 /**
- * @peculiar/x509 needs the Reflect metadata polyfill in place before it loads, so it is
- * loaded on first use, after the polyfill (as src/apiserver/tls.ts does).
+ * @peculiar/x509, for reading certificates in tests. It needs the Reflect metadata
+ * polyfill in place before it loads, so it is loaded on first use, after the polyfill
+ * (as src/apiserver/tls.ts does).
  */
 export function loadX509(): Promise<X509> {
   x509Module ??= import('reflect-metadata').then(() => import('@peculiar/x509'));
   return x509Module;
 }
 
-type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
+type CryptoKey = webcrypto.CryptoKey;
 
-const crypto = globalThis.crypto;
 const ecdsa = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-const signingAlgorithm = { name: 'ECDSA', hash: 'SHA-256' } as const;
 const day = 24 * 60 * 60 * 1000;
 /** Slack for machines whose clocks run a little behind the controller's. */
 const clockSkew = 60 * 60 * 1000;
+
+const oid = {
+  ecdsaWithSHA256: '1.2.840.10045.4.3.2',
+  commonName: '2.5.4.3',
+  organization: '2.5.4.10',
+  subjectKeyIdentifier: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  subjectAltName: '2.5.29.17',
+  basicConstraints: '2.5.29.19',
+  authorityKeyIdentifier: '2.5.29.35',
+  extKeyUsage: '2.5.29.37',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+} as const;
+
+/** RFC 5280 KeyUsage bit numbers. */
+const keyUsageBit = { digitalSignature: 0, keyCertSign: 5, cRLSign: 6 } as const;
 
 /** A certificate and its private key, both PEM, each ending in one newline. */
 export interface CertificateAndKey {
@@ -46,7 +80,7 @@ export interface CertificateAndKey {
   key: string;
 }
 
-/** Thrown for malformed PEM input; never carries the input, which may be a private key. */
+/** Thrown for unreadable stored certificates or keys; never carries them (keys are secret). */
 export class CertificateError extends BootstrapError {
   constructor(message: string) {
     super('InvalidClusterSecret', message);
@@ -55,7 +89,7 @@ export class CertificateError extends BootstrapError {
 }
 
 export function generateKeyPair(): Promise<CryptoKeyPair> {
-  return crypto.subtle.generateKey(ecdsa, true, ['sign', 'verify']);
+  return globalThis.crypto.subtle.generateKey(ecdsa, true, ['sign', 'verify']);
 }
 
 /** SEC1 PEM ("EC PRIVATE KEY") of a WebCrypto private key. */
@@ -63,44 +97,98 @@ export function privateKeyToPem(key: CryptoKey): string {
   return KeyObject.from(key).export({ type: 'sec1', format: 'pem' }).toString();
 }
 
-/** A private key PEM (SEC1 or PKCS#8, ECDSA P-256) as a WebCrypto signing key. */
-export async function importSigningKey(pem: string): Promise<CryptoKey> {
-  let der: Buffer;
+function readPrivateKey(pem: string): KeyObject {
+  let key: KeyObject;
   try {
-    der = createPrivateKey(pem).export({ type: 'pkcs8', format: 'der' });
+    key = createPrivateKey(pem);
   } catch {
     throw new CertificateError('the private key is not valid PEM');
   }
-  try {
-    return await crypto.subtle.importKey('pkcs8', der, ecdsa, false, ['sign']);
-  } catch {
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new CertificateError('the private key is not an ECDSA P-256 key');
   }
-}
-
-/** The public half of a private key PEM, as a WebCrypto key. */
-async function importPublicKey(privateKeyPem: string): Promise<CryptoKey> {
-  const spki = createPublicKey(createPrivateKey(privateKeyPem)).export({
-    type: 'spki',
-    format: 'der',
-  });
-  return crypto.subtle.importKey('spki', spki, ecdsa, true, ['verify']);
+  return key;
 }
 
 /** A random positive serial whose DER encoding is minimal (first byte 0x40–0x7f). */
-function newSerial(): string {
+function newSerial(): Buffer {
   const serial = randomBytes(16);
   serial[0] = ((serial[0] ?? 0) & 0x3f) | 0x40;
-  return serial.toString('hex');
+  return serial;
 }
 
-function pemOf(certificate: X509Module.X509Certificate): string {
-  return `${certificate.toString('pem').trimEnd()}\n`;
+function name(organizations: readonly string[], commonName: string): Buffer {
+  const attribute = (type: string, value: string) =>
+    set(sequence(objectIdentifier(type), utf8String(value)));
+  return sequence(
+    ...organizations.map((o) => attribute(oid.organization, o)),
+    attribute(oid.commonName, commonName),
+  );
+}
+
+function extension(id: string, critical: boolean, value: Buffer): Buffer {
+  return sequence(objectIdentifier(id), ...(critical ? [boolean(true)] : []), octetString(value));
+}
+
+/** SubjectPublicKeyInfo header of every P-256 key (id-ecPublicKey, prime256v1). */
+const p256SPKIPrefix = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
+
+/**
+ * The uncompressed point of a P-256 public key. Taken from its JWK, which costs a third
+ * of an SPKI export (OpenSSL's encoder lookup dominates that).
+ */
+function publicPoint(key: KeyObject): Buffer {
+  const { x, y } = key.export({ format: 'jwk' });
+  return Buffer.concat([
+    Buffer.from([4]),
+    Buffer.from(x ?? '', 'base64url'),
+    Buffer.from(y ?? '', 'base64url'),
+  ]);
+}
+
+/** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
+function keyIdentifier(point: Buffer): Buffer {
+  return createHash('sha1').update(point).digest();
+}
+
+function pem(der: Buffer): string {
+  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+interface CertificateFields {
+  issuer: Buffer;
+  subject: Buffer;
+  /** Uncompressed P-256 point of the subject's key. */
+  subjectPublicKey: Buffer;
+  signingKey: KeyObject;
+  now: Date;
+  validityDays: number;
+  extensions: Buffer[];
+}
+
+function signCertificate(fields: CertificateFields): string {
+  const signatureAlgorithm = sequence(objectIdentifier(oid.ecdsaWithSHA256));
+  const tbs = sequence(
+    explicit(0, smallInteger(2)), // v3
+    unsignedInteger(newSerial()),
+    signatureAlgorithm,
+    fields.issuer,
+    sequence(
+      time(new Date(fields.now.getTime() - clockSkew)),
+      time(new Date(fields.now.getTime() + fields.validityDays * day)),
+    ),
+    fields.subject,
+    Buffer.concat([p256SPKIPrefix, fields.subjectPublicKey]),
+    explicit(3, sequence(...fields.extensions)),
+  );
+  const signature = sign('sha256', tbs, { key: fields.signingKey, dsaEncoding: 'der' });
+  return pem(sequence(tbs, signatureAlgorithm, bitString(signature)));
 }
 
 /**
- * A self-signed CA: critical basic constraints CA=true, key usage certSign + cRLSign +
- * digitalSignature, subject key identifier, ECDSA P-256 with SHA-256.
+ * A self-signed CA: critical basic constraints CA=true, critical key usage certSign +
+ * cRLSign + digitalSignature, subject key identifier, ECDSA P-256 with SHA-256.
  *
  * @example
  * const ca = await createSelfSignedCA({ commonName: 'k3s-server-ca@1700000000', now, validityDays: 3650 });
@@ -110,39 +198,66 @@ export async function createSelfSignedCA(options: {
   now: Date;
   validityDays: number;
 }): Promise<CertificateAndKey> {
-  const x509 = await loadX509();
   const keys = await generateKeyPair();
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      serialNumber: newSerial(),
-      name: [{ CN: [options.commonName] }],
-      notBefore: new Date(options.now.getTime() - clockSkew),
-      notAfter: new Date(options.now.getTime() + options.validityDays * day),
-      keys,
-      signingAlgorithm,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, undefined, true),
-        new x509.KeyUsagesExtension(
-          x509.KeyUsageFlags.keyCertSign |
-            x509.KeyUsageFlags.cRLSign |
-            x509.KeyUsageFlags.digitalSignature,
-          true,
-        ),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
-      ],
-    },
-    crypto,
-  );
-  return { cert: pemOf(certificate), key: privateKeyToPem(keys.privateKey) };
+  const privateKey = KeyObject.from(keys.privateKey);
+  const publicKey = publicPoint(KeyObject.from(keys.publicKey));
+  const subject = name([], options.commonName);
+  const cert = signCertificate({
+    issuer: subject,
+    subject,
+    subjectPublicKey: publicKey,
+    signingKey: privateKey,
+    now: options.now,
+    validityDays: options.validityDays,
+    extensions: [
+      extension(oid.basicConstraints, true, sequence(boolean(true))),
+      extension(
+        oid.keyUsage,
+        true,
+        namedBits([keyUsageBit.digitalSignature, keyUsageBit.keyCertSign, keyUsageBit.cRLSign]),
+      ),
+      extension(oid.subjectKeyIdentifier, false, octetString(keyIdentifier(publicKey))),
+    ],
+  });
+  return { cert, key: privateKeyToPem(keys.privateKey) };
 }
 
 export type CertificateUsage = 'clientAuth' | 'serverAuth';
 
+function subjectAltName(hosts: readonly string[]): Buffer {
+  return sequence(
+    ...hosts.map((host) => {
+      if (isIP(host) === 4) return tlv(0x87, Buffer.from(host.split('.').map(Number)));
+      if (isIP(host) === 6) return tlv(0x87, ipv6Bytes(host));
+      return tlv(0x82, Buffer.from(host, 'ascii'));
+    }),
+  );
+}
+
+/** The 16 bytes of an IPv6 address (`isIP(address) === 6`), embedded IPv4 included. */
+export function ipv6Bytes(address: string): Buffer {
+  // `::ffff:10.0.0.1` → `::ffff:a00:1`: the dotted tail is the last two groups.
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
+  const text = dotted
+    ? `${address.slice(0, dotted.index)}${((Number(dotted[1]) << 8) | Number(dotted[2])).toString(16)}:${((Number(dotted[3]) << 8) | Number(dotted[4])).toString(16)}`
+    : address;
+  const [head = '', tail] = text.split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const missing = 8 - groups(head).length - groups(tail).length;
+  const all = [
+    ...groups(head),
+    ...Array<string>(tail === undefined ? 0 : missing).fill('0'),
+    ...groups(tail),
+  ];
+  const bytes = Buffer.alloc(16);
+  all.forEach((group, index) => bytes.writeUInt16BE(parseInt(group, 16), index * 2));
+  return bytes;
+}
+
 /**
  * A leaf certificate with a new key, signed by `ca`: client (EKU clientAuth), serving
- * (serverAuth, with the names in the subject alternative name) or both. The issuer is
- * the CA certificate's subject taken byte for byte, so Go's chain building finds the
- * parent.
+ * (serverAuth, with `hosts` as subject alternative names) or both. The issuer is the CA
+ * certificate's subject byte for byte, so Go's chain building finds the parent.
  *
  * @example
  * const admin = await issueCertificate({ ca, commonName: 'system:admin',
@@ -158,49 +273,76 @@ export async function issueCertificate(options: {
   now: Date;
   validityDays: number;
 }): Promise<CertificateAndKey> {
-  const x509 = await loadX509();
-  let caCertificate: X509Module.X509Certificate;
+  let caCertificate: X509Certificate;
   try {
-    caCertificate = new x509.X509Certificate(options.ca.cert);
+    caCertificate = new X509Certificate(options.ca.cert);
   } catch {
     throw new CertificateError('the CA certificate is not valid PEM');
   }
-  const signingKey = await importSigningKey(options.ca.key);
-  const caPublicKey = await importPublicKey(options.ca.key);
+  const caKey = readPrivateKey(options.ca.key);
+  if (!caCertificate.checkPrivateKey(caKey)) {
+    throw new CertificateError('the CA private key does not belong to the CA certificate');
+  }
   const keys = await generateKeyPair();
-  const subject: X509Module.JsonName = [
-    ...(options.organizations ?? []).map((o) => ({ O: [o] })),
-    { CN: [options.commonName] },
-  ];
-  const extensions: X509Module.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-    new x509.ExtendedKeyUsageExtension(options.usages.map((usage) => x509.ExtendedKeyUsage[usage])),
-    await x509.AuthorityKeyIdentifierExtension.create(caPublicKey, false, crypto),
-    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
+  const publicKey = publicPoint(KeyObject.from(keys.publicKey));
+  const extensions = [
+    extension(oid.basicConstraints, true, sequence()),
+    extension(oid.keyUsage, true, namedBits([keyUsageBit.digitalSignature])),
+    extension(
+      oid.extKeyUsage,
+      false,
+      sequence(...options.usages.map((usage) => objectIdentifier(oid[usage]))),
+    ),
+    extension(
+      oid.authorityKeyIdentifier,
+      false,
+      sequence(tlv(0x80, keyIdentifier(publicPoint(caCertificate.publicKey)))),
+    ),
+    extension(oid.subjectKeyIdentifier, false, octetString(keyIdentifier(publicKey))),
   ];
   if (options.hosts && options.hosts.length > 0) {
-    extensions.push(
-      new x509.SubjectAlternativeNameExtension(
-        options.hosts.map((host) =>
-          isIP(host) ? { type: 'ip' as const, value: host } : { type: 'dns' as const, value: host },
-        ),
-      ),
-    );
+    extensions.push(extension(oid.subjectAltName, false, subjectAltName(options.hosts)));
   }
-  const certificate = await x509.X509CertificateGenerator.create(
-    {
-      serialNumber: newSerial(),
-      subject,
-      issuer: caCertificate.subjectName,
-      notBefore: new Date(options.now.getTime() - clockSkew),
-      notAfter: new Date(options.now.getTime() + options.validityDays * day),
-      publicKey: keys.publicKey,
-      signingKey,
-      signingAlgorithm,
-      extensions,
-    },
-    crypto,
-  );
-  return { cert: pemOf(certificate), key: privateKeyToPem(keys.privateKey) };
+  const cert = signCertificate({
+    issuer: issuerOf(caCertificate),
+    subject: name(options.organizations ?? [], options.commonName),
+    subjectPublicKey: publicKey,
+    signingKey: caKey,
+    now: options.now,
+    validityDays: options.validityDays,
+    extensions,
+  });
+  return { cert, key: privateKeyToPem(keys.privateKey) };
+}
+
+/** The DER of a certificate's subject Name, read from its raw bytes. */
+function issuerOf(certificate: X509Certificate): Buffer {
+  // Certificate → TBSCertificate → [version, serial, signature, issuer, validity, subject, …]
+  const tbs = children(children(certificate.raw)[0] ?? Buffer.alloc(0));
+  const subject = tbs[5];
+  if (!subject) throw new CertificateError('the CA certificate has no subject');
+  return subject;
+}
+
+/** The complete TLVs inside a constructed DER value. */
+function children(value: Buffer): Buffer[] {
+  const headerLength = (at: number) => {
+    const first = value[at + 1] ?? 0;
+    return first < 0x80 ? 2 : 2 + (first & 0x7f);
+  };
+  const contentLength = (at: number) => {
+    const first = value[at + 1] ?? 0;
+    if (first < 0x80) return first;
+    let n = 0;
+    for (let i = 0; i < (first & 0x7f); i++) n = n * 256 + (value[at + 2 + i] ?? 0);
+    return n;
+  };
+  const result: Buffer[] = [];
+  let at = headerLength(0);
+  while (at < value.length) {
+    const end = at + headerLength(at) + contentLength(at);
+    result.push(value.subarray(at, end));
+    at = end;
+  }
+  return result;
 }

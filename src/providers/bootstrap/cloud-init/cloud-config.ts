@@ -11,6 +11,8 @@ export interface WriteFile {
   permissions: string;
   owner: string;
   encoding?: 'b64';
+  /** Written in cloud-init's final stage (write-files-deferred), before runcmd's script runs. */
+  defer?: boolean;
 }
 
 export interface CloudConfig {

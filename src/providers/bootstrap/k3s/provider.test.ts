@@ -43,7 +43,12 @@ const values = {
       content: 'mirrors:\n  docker.io:\n    endpoint: ["https://mirror.local"]\n',
       permissions: '600',
     },
-    { path: '/opt/blob', content: Buffer.from([0, 1, 2, 255]).toString('base64'), encoding: 'b64' },
+    {
+      path: '/opt/blob',
+      content: Buffer.from([0, 1, 2, 255]).toString('base64'),
+      encoding: 'b64',
+      defer: true,
+    },
   ],
   preCommands: ['echo "pre: on"'],
   postCommands: ["echo 'post'"],
@@ -125,6 +130,8 @@ test('first server: cluster-init, the CA files byte for byte, config and install
   assert.equal(config?.permissions, '0600');
   assert.equal(reading.files.get('/etc/rancher/k3s/registries.yaml')?.permissions, '0600');
   assert.deepEqual([...(reading.files.get('/opt/blob')?.content ?? [])], [0, 1, 2, 255]);
+  assert.equal(reading.files.get('/opt/blob')?.defer, true);
+  assert.equal(config?.defer, undefined, 'K3s files are written in the init stage');
 
   assert.deepEqual(reading.runcmd, [
     'set -e',

@@ -11,6 +11,7 @@ export interface WrittenFile {
   permissions?: string;
   owner?: string;
   encoding?: string;
+  defer?: boolean;
 }
 
 export interface K3sUserDataReading {
@@ -64,6 +65,7 @@ export function readK3sUserData(userData: string): K3sUserDataReading {
     if (typeof entry['permissions'] === 'string') file.permissions = entry['permissions'];
     if (typeof entry['owner'] === 'string') file.owner = entry['owner'];
     if (encoding !== undefined) file.encoding = encoding;
+    if (entry['defer'] === true) file.defer = true;
     files.set(entry['path'], file);
   }
 

@@ -70,6 +70,7 @@ function extraFiles(values: K3sBootstrapValues): WriteFile[] {
     ...(file.encoding === 'b64'
       ? { encoding: 'b64' as const, content: file.content.replace(/\s/g, '') }
       : { content: file.content }),
+    ...(file.defer ? { defer: true } : {}),
   }));
 }
 

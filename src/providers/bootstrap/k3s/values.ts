@@ -103,6 +103,12 @@ export const ExtraFile = Type.Object(
         description: '`b64`: content is base64 and is written decoded.',
       }),
     ),
+    defer: Type.Optional(
+      Type.Boolean({
+        description:
+          'Write in the final stage, after users and packages exist (still before the K3s install).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
