@@ -1,5 +1,6 @@
 // Name rules as Kubernetes applies them: DNS-1123 for object names, qualified names and
-// label values for labels (k8s.io/apimachinery/pkg/util/validation).
+// label values for labels (k8s.io/apimachinery/pkg/util/validation), and generateName.
+import { randomInt } from 'node:crypto';
 
 const label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -51,4 +52,18 @@ export function labelValueError(value: string): string | undefined {
     return "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
   }
   return undefined;
+}
+
+// Kubernetes' suffix alphabet: no vowels (no accidental words) and no look-alike characters.
+const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+/** Length of the random suffix `generateName` gets. */
+export const nameSuffixLength = 5;
+
+/** The random part of a name made from `generateName`, e.g. `x7bkq`. */
+export function randomNameSuffix(): string {
+  let suffix = '';
+  for (let i = 0; i < nameSuffixLength; i++) {
+    suffix += suffixAlphabet[randomInt(suffixAlphabet.length)];
+  }
+  return suffix;
 }

@@ -1,11 +1,12 @@
 // The semantics every backend shares, kept free of storage so sqlite and etcd cannot
 // drift: what create, update, updateStatus and delete do to an object, given the stored
 // one. Each returns a plan the backend carries out in one transaction.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { badRequest, conflict, invalid, SlipwayError, StatusReason } from '../api/errors.ts';
 import type { KindDefinition } from '../api/kind.ts';
 import type { AnyResource, ObjectMeta } from '../api/meta.ts';
+import { randomNameSuffix } from '../api/names.ts';
 import type { DeleteOptions } from './types.ts';
 
 /** Where an object lives. `namespace` is '' for cluster-scoped kinds. */
@@ -96,14 +97,6 @@ function requireMetadata(obj: AnyResource): ObjectMeta {
   return obj.metadata;
 }
 
-// The alphabet Kubernetes uses for generateName suffixes (no vowels, no look-alikes).
-const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
-
-function generatedName(prefix: string): string {
-  const bytes = randomBytes(5);
-  return prefix + Array.from(bytes, (b) => suffixAlphabet[b % suffixAlphabet.length]).join('');
-}
-
 /** Kind, namespace and name of an object a caller passed in. */
 export function identity(obj: AnyResource): { kind: string; namespace?: string; name: string } {
   const meta = requireMetadata(obj);
@@ -121,7 +114,7 @@ export function prepareCreate(
   now: string,
 ): { key: ObjectKey; object: AnyResource } {
   const meta = requireMetadata(input);
-  const name = meta.name || (meta.generateName ? generatedName(meta.generateName) : '');
+  const name = meta.name || (meta.generateName ? meta.generateName + randomNameSuffix() : '');
   const key = objectKey(def, meta.namespace, name);
   const { status: _status, ...rest } = normalize(input);
   const metadata: ObjectMeta = tidyMeta({

@@ -1,24 +1,15 @@
 // Admission step 2: names. Object names are DNS-1123 labels or subdomains as the kind
 // requires (a ClusterDeployment name becomes host names, so it must be a label);
 // namespaces are labels. `generateName` gets a random suffix, as in Kubernetes.
-import { randomInt } from 'node:crypto';
 import {
   dns1123LabelError,
   dns1123SubdomainError,
+  nameSuffixLength,
+  randomNameSuffix,
   type FieldCause,
   type KindDefinition,
 } from '../../api/index.ts';
 import type { AdmissionContext } from './types.ts';
-
-// Kubernetes' suffix alphabet: no vowels (no accidental words) and no look-alike characters.
-const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
-const suffixLength = 5;
-
-export function randomNameSuffix(): string {
-  let suffix = '';
-  for (let i = 0; i < suffixLength; i++) suffix += suffixAlphabet[randomInt(suffixAlphabet.length)];
-  return suffix;
-}
 
 function nameError(kind: KindDefinition, name: string): string | undefined {
   return kind.nameFormat === 'label' ? dns1123LabelError(name) : dns1123SubdomainError(name);
@@ -41,7 +32,7 @@ export function checkNames(ctx: AdmissionContext): FieldCause[] {
     meta.generateName !== ''
   ) {
     // Truncate the prefix so prefix + suffix still fits, as Kubernetes does.
-    const prefix = meta.generateName.slice(0, maxNameLength(kind) - suffixLength);
+    const prefix = meta.generateName.slice(0, maxNameLength(kind) - nameSuffixLength);
     meta.name = prefix + randomNameSuffix();
     const problem = nameError(kind, meta.name);
     if (problem !== undefined) {
