@@ -106,6 +106,7 @@ test('a TerminalError is not retried, and is counted', async () => {
     1,
   );
   assert.equal(await sample(metrics, 'slipway_reconcile_errors_total{controller="machine"}'), 1);
+  assert.equal(await sample(metrics, 'slipway_workqueue_depth{controller="machine"}'), 0);
   // A change to the object is a new reason to look.
   await store.update({
     ...(await store.get('Machine', 'team-a', 'm1')),
