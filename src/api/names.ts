@@ -1,6 +1,5 @@
 // Name rules as Kubernetes applies them: DNS-1123 for object names, qualified names and
 // label values for labels (k8s.io/apimachinery/pkg/util/validation), and generateName.
-import { randomInt } from 'node:crypto';
 
 const label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -59,11 +58,9 @@ const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 /** Length of the random suffix `generateName` gets. */
 export const nameSuffixLength = 5;
 
-/** The random part of a name made from `generateName`, e.g. `x7bkq`. */
+/** The random part of a name made from `generateName`, e.g. `x7bkq`. Web Crypto, so
+ * this module stays usable outside Node (the dashboard). */
 export function randomNameSuffix(): string {
-  let suffix = '';
-  for (let i = 0; i < nameSuffixLength; i++) {
-    suffix += suffixAlphabet[randomInt(suffixAlphabet.length)];
-  }
-  return suffix;
+  const draws = crypto.getRandomValues(new Uint32Array(nameSuffixLength));
+  return Array.from(draws, (n) => suffixAlphabet[n % suffixAlphabet.length]).join('');
 }
