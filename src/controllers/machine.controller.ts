@@ -11,7 +11,13 @@ import {
 } from '../api/kinds/machine.ts';
 import type { MachineObservation } from '../providers/infrastructure/types.ts';
 import type { Store } from '../store/types.ts';
-import { firstControlPlaneAddress, listClusterMachines } from './cluster-deployment/machines.ts';
+import {
+  firstControlPlaneAddress,
+  listClusterMachines,
+  machineFinalizer,
+} from './cluster-deployment/machines.ts';
+
+export { machineFinalizer };
 import { readKubeconfig } from './cluster-deployment/secrets.ts';
 import {
   falseCondition,
@@ -49,7 +55,6 @@ import {
 import type { ControllerOptions } from './runtime/controller.ts';
 import type { ReconcileContext, ReconcileResult } from './runtime/types.ts';
 
-export const machineFinalizer = 'slipway.dev/machine';
 export const machineControllerName = 'machine';
 
 export interface MachineSettings {
@@ -153,23 +158,15 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
   async function saveStatus(machine: Machine, status: MachineStatus): Promise<void> {
     if (isDeepStrictEqual(status, machine.status)) return;
     await store.updateStatus<Machine>({ ...machine, status });
-    const before = machine.status?.phase;
-    if (status.phase !== before) {
-      if (status.phase === 'Failed') {
-        void events.record(
-          machine,
-          'Warning',
-          status.failureReason ?? 'Failed',
-          status.failureMessage ?? 'machine failed',
-        );
-      } else if (status.phase === 'Running' && before !== 'Running') {
-        void events.record(
-          machine,
-          'Normal',
-          'NodeJoined',
-          `node ${status.nodeName ?? ''} joined the cluster`,
-        );
-      }
+    // Only failures become Events here: a node joining shows in the phase, and at fleet
+    // scale an Event per machine per step would double the store writes.
+    if (status.phase === 'Failed' && machine.status?.phase !== 'Failed') {
+      void events.record(
+        machine,
+        'Warning',
+        status.failureReason ?? 'Failed',
+        status.failureMessage ?? 'machine failed',
+      );
     }
   }
 

@@ -82,6 +82,7 @@ const supportedDialects = new Set([
  */
 export class ValuesSchemaCompiler {
   readonly #cache = new Map<string, SchemaCompilation>();
+  readonly #byObject = new WeakMap<object, SchemaCompilation>();
   readonly #capacity: number;
 
   constructor(capacity = 256) {
@@ -89,6 +90,17 @@ export class ValuesSchemaCompiler {
   }
 
   compile(schema: unknown): SchemaCompilation {
+    // Provider schemas are the same object every time: skip serialising them.
+    if (typeof schema === 'object' && schema !== null) {
+      const known = this.#byObject.get(schema);
+      if (known) return known;
+    }
+    const result = this.#compileByContent(schema);
+    if (typeof schema === 'object' && schema !== null) this.#byObject.set(schema, result);
+    return result;
+  }
+
+  #compileByContent(schema: unknown): SchemaCompilation {
     const key = JSON.stringify(schema);
     const cached = this.#cache.get(key);
     if (cached) {

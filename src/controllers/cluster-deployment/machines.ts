@@ -17,6 +17,9 @@ import type { Values } from '../values.ts';
 import { bootstrapSecretName } from './names.ts';
 import type { MachineView, Role } from './plan.ts';
 
+/** The Machine controller's finalizer (kept here so both controllers share it). */
+export const machineFinalizer = 'slipway.dev/machine';
+
 /** Annotations that record, on each Machine, what it was made with. */
 export const MachineAnnotations = {
   /** Infrastructure provider the machine runs on (its template may later be deleted). */
@@ -112,6 +115,8 @@ export function newMachine(input: {
         [MachineAnnotations.credential]: input.credentialRef,
       },
       ownerReferences: [controllerReference(cluster)],
+      // Set at creation, saving the Machine controller a write.
+      finalizers: [machineFinalizer],
     },
     spec: {
       clusterName: cluster.metadata.name,
