@@ -68,6 +68,23 @@ describe('PATCH', () => {
     assert.equal((await s.call('GET', `${cds}/beta`)).json<Body>().spec?.['template'], 'k3s-large');
   });
 
+  it('refuses a merge patch it could not apply in full, naming the field', async () => {
+    const before = (await s.call('GET', `${cds}/beta`)).json<Body>();
+    const res = await s.call(
+      'PATCH',
+      `${cds}/beta`,
+      '{"spec":{"config":{"constructor":{"a":1},"workersNumber":9}}}',
+      mergePatch,
+    );
+    assert.equal(res.statusCode, 400);
+    assert.deepEqual(
+      pick(res.json<unknown>(), 'details.causes.0.field'),
+      'spec.config.constructor',
+    );
+    const after = (await s.call('GET', `${cds}/beta`)).json<Body>();
+    assert.equal(after.metadata.resourceVersion, before.metadata.resourceVersion);
+  });
+
   it('honours a resourceVersion in a patch (409 when stale) and answers 415 for other patch types', async () => {
     const current = (await s.call('GET', `${cds}/beta`)).json<Body>();
     await s.call('PATCH', `${cds}/beta`, { spec: { paused: true } }, mergePatch);

@@ -28,6 +28,7 @@ export function applyPatch(type: PatchType, current: AnyResource, patch: unknown
   const target = structuredClone(current);
   if (type === MergePatchType) {
     if (!isPlainObject(patch)) throw badRequest('a merge patch must be a JSON object');
+    rejectUnmergeableKeys(patch);
     return applyMergePatch(target, patch);
   }
   if (!Array.isArray(patch)) throw badRequest('a JSON patch must be a JSON array of operations');
@@ -53,6 +54,21 @@ export function applyPatch(type: PatchType, current: AnyResource, patch: unknown
       ]);
     }
     throw new SlipwayError(StatusReason.BadRequest, `invalid JSON patch: ${where}${message}`);
+  }
+}
+
+// json-merge-patch guards against prototype pollution by silently skipping the rest of
+// an object once it meets one of these keys; say so instead of applying half a patch.
+const unmergeableKeys = new Set(['__proto__', 'constructor', 'prototype']);
+
+function rejectUnmergeableKeys(patch: Record<string, unknown>, path = ''): void {
+  for (const [key, value] of Object.entries(patch)) {
+    const field = path ? `${path}.${key}` : key;
+    if (unmergeableKeys.has(key)) {
+      const message = `a merge patch cannot set a field named "${key}"; use a JSON patch`;
+      throw badRequest(`${field}: ${message}`, [{ field, message, reason: 'FieldValueForbidden' }]);
+    }
+    if (isPlainObject(value)) rejectUnmergeableKeys(value, field);
   }
 }
 
