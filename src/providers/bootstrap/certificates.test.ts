@@ -6,13 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import {
-  CertificateError,
-  createSelfSignedCA,
-  ipv6Bytes,
-  issueCertificate,
-  loadX509,
-} from './certificates.ts';
+import { CertificateError, createSelfSignedCA, issueCertificate } from './certificates.ts';
+import { ipv6Bytes } from './der.ts';
+import { loadX509 } from './x509-reader.ts';
 
 const now = new Date();
 const caPromise = createSelfSignedCA({ commonName: 'test-ca@1', now, validityDays: 3650 });

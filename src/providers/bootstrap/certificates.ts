@@ -18,11 +18,12 @@ import {
   type webcrypto,
 } from 'node:crypto';
 import { isIP } from 'node:net';
-import type * as X509Module from '@peculiar/x509';
 import {
   bitString,
   boolean,
+  derChildren,
   explicit,
+  ipv6Bytes,
   namedBits,
   objectIdentifier,
   octetString,
@@ -35,19 +36,6 @@ import {
   utf8String,
 } from './der.ts';
 import { BootstrapError } from './errors.ts';
-
-type X509 = typeof X509Module;
-let x509Module: Promise<X509> | undefined;
-
-/**
- * @peculiar/x509, for reading certificates in tests. It needs the Reflect metadata
- * polyfill in place before it loads, so it is loaded on first use, after the polyfill
- * (as src/apiserver/tls.ts does).
- */
-export function loadX509(): Promise<X509> {
-  x509Module ??= import('reflect-metadata').then(() => import('@peculiar/x509'));
-  return x509Module;
-}
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 type CryptoKey = webcrypto.CryptoKey;
@@ -234,26 +222,6 @@ function subjectAltName(hosts: readonly string[]): Buffer {
   );
 }
 
-/** The 16 bytes of an IPv6 address (`isIP(address) === 6`), embedded IPv4 included. */
-export function ipv6Bytes(address: string): Buffer {
-  // `::ffff:10.0.0.1` → `::ffff:a00:1`: the dotted tail is the last two groups.
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
-  const text = dotted
-    ? `${address.slice(0, dotted.index)}${((Number(dotted[1]) << 8) | Number(dotted[2])).toString(16)}:${((Number(dotted[3]) << 8) | Number(dotted[4])).toString(16)}`
-    : address;
-  const [head = '', tail] = text.split('::');
-  const groups = (part: string | undefined) => (part ? part.split(':') : []);
-  const missing = 8 - groups(head).length - groups(tail).length;
-  const all = [
-    ...groups(head),
-    ...Array<string>(tail === undefined ? 0 : missing).fill('0'),
-    ...groups(tail),
-  ];
-  const bytes = Buffer.alloc(16);
-  all.forEach((group, index) => bytes.writeUInt16BE(parseInt(group, 16), index * 2));
-  return bytes;
-}
-
 /**
  * A leaf certificate with a new key, signed by `ca`: client (EKU clientAuth), serving
  * (serverAuth, with `hosts` as subject alternative names) or both. The issuer is the CA
@@ -318,31 +286,8 @@ export async function issueCertificate(options: {
 /** The DER of a certificate's subject Name, read from its raw bytes. */
 function issuerOf(certificate: X509Certificate): Buffer {
   // Certificate → TBSCertificate → [version, serial, signature, issuer, validity, subject, …]
-  const tbs = children(children(certificate.raw)[0] ?? Buffer.alloc(0));
+  const tbs = derChildren(derChildren(certificate.raw)[0] ?? Buffer.alloc(0));
   const subject = tbs[5];
   if (!subject) throw new CertificateError('the CA certificate has no subject');
   return subject;
-}
-
-/** The complete TLVs inside a constructed DER value. */
-function children(value: Buffer): Buffer[] {
-  const headerLength = (at: number) => {
-    const first = value[at + 1] ?? 0;
-    return first < 0x80 ? 2 : 2 + (first & 0x7f);
-  };
-  const contentLength = (at: number) => {
-    const first = value[at + 1] ?? 0;
-    if (first < 0x80) return first;
-    let n = 0;
-    for (let i = 0; i < (first & 0x7f); i++) n = n * 256 + (value[at + 2 + i] ?? 0);
-    return n;
-  };
-  const result: Buffer[] = [];
-  let at = headerLength(0);
-  while (at < value.length) {
-    const end = at + headerLength(at) + contentLength(at);
-    result.push(value.subarray(at, end));
-    at = end;
-  }
-  return result;
 }

@@ -1,4 +1,5 @@
-// The few DER encodings an X.509 certificate needs (ITU-T X.690), for certificates.ts.
+// The few DER encodings an X.509 certificate needs (ITU-T X.690), for certificates.ts,
+// and just enough DER reading to copy a CA's subject into the certificates it signs.
 // Written by hand because @peculiar/x509's generator costs about 3 ms of CPU per
 // certificate (ASN.1 schema serialisation, then a full re-parse): six certificates per
 // cluster would be a large share of the 1,000-cluster benchmark's budget. Every
@@ -69,4 +70,47 @@ export function time(date: Date): Buffer {
   return date.getUTCFullYear() < 2050
     ? tlv(0x17, Buffer.from(digits.slice(2), 'ascii'))
     : tlv(0x18, Buffer.from(digits, 'ascii'));
+}
+
+/** The 16 bytes of an IPv6 address (`isIP(address) === 6`), embedded IPv4 included. */
+export function ipv6Bytes(address: string): Buffer {
+  // `::ffff:10.0.0.1` → `::ffff:a00:1`: the dotted tail is the last two groups.
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
+  const text = dotted
+    ? `${address.slice(0, dotted.index)}${((Number(dotted[1]) << 8) | Number(dotted[2])).toString(16)}:${((Number(dotted[3]) << 8) | Number(dotted[4])).toString(16)}`
+    : address;
+  const [head = '', tail] = text.split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const missing = 8 - groups(head).length - groups(tail).length;
+  const all = [
+    ...groups(head),
+    ...Array<string>(tail === undefined ? 0 : missing).fill('0'),
+    ...groups(tail),
+  ];
+  const bytes = Buffer.alloc(16);
+  all.forEach((group, index) => bytes.writeUInt16BE(parseInt(group, 16), index * 2));
+  return bytes;
+}
+
+/** The complete TLVs inside a constructed DER value. */
+export function derChildren(value: Buffer): Buffer[] {
+  const headerLength = (at: number) => {
+    const first = value[at + 1] ?? 0;
+    return first < 0x80 ? 2 : 2 + (first & 0x7f);
+  };
+  const contentLength = (at: number) => {
+    const first = value[at + 1] ?? 0;
+    if (first < 0x80) return first;
+    let n = 0;
+    for (let i = 0; i < (first & 0x7f); i++) n = n * 256 + (value[at + 2 + i] ?? 0);
+    return n;
+  };
+  const result: Buffer[] = [];
+  let at = headerLength(0);
+  while (at < value.length) {
+    const end = at + headerLength(at) + contentLength(at);
+    result.push(value.subarray(at, end));
+    at = end;
+  }
+  return result;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { test } from 'node:test';
-import { loadX509 } from '../certificates.ts';
+import { loadX509 } from '../x509-reader.ts';
 import {
   K3sPKIFiles,
   adminCertificateFor,

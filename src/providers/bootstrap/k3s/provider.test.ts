@@ -3,84 +3,11 @@ import assert from 'node:assert/strict';
 import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import {
-  validateMetaData,
-  validateNetworkConfig,
-  validateUserData,
-} from '../cloud-init/validator.ts';
-import type { MachineBootstrapInput } from '../types.ts';
 import { k3sServerMustMatchKeys } from './k3s-config.ts';
 import { k3sServerTLSFiles, k3sTLSDir } from './pki.ts';
-import { createK3sBootstrapProvider } from './provider.ts';
-import { readK3sUserData } from './read-user-data.ts';
 import { parseK3sToken } from './token.ts';
 import { bootstrapSuccessFile } from './user-data.ts';
-
-const provider = createK3sBootstrapProvider({ now: () => new Date('2026-03-01T12:00:00Z') });
-const secretsPromise = provider.generateClusterSecrets({
-  clusterName: 'demo',
-  namespace: 'team-a',
-});
-
-const values = {
-  workersNumber: 3, // another consumer's value: passes through
-  k3s: {
-    disable: ['traefik', 'servicelb'],
-    clusterCIDR: '10.42.0.0/16',
-    serviceCIDR: '10.43.0.0/16',
-    secretsEncryption: true,
-    nodeLabels: { 'slipway.dev/pool': 'default', 'topology.kubernetes.io/zone': 'on' },
-    controlPlane: { nodeTaints: ['node-role.kubernetes.io/control-plane=true:NoSchedule'] },
-    workers: { nodeLabels: { 'node.kubernetes.io/role': 'worker' } },
-    extraArgs: {
-      server: { 'kube-apiserver-arg': ['audit-log-maxage=30'], 'etcd-snapshot-retention': 5 },
-      agent: { 'kubelet-arg': ['max-pods=200'] },
-    },
-  },
-  files: [
-    {
-      path: '/etc/rancher/k3s/registries.yaml',
-      content: 'mirrors:\n  docker.io:\n    endpoint: ["https://mirror.local"]\n',
-      permissions: '600',
-    },
-    {
-      path: '/opt/blob',
-      content: Buffer.from([0, 1, 2, 255]).toString('base64'),
-      encoding: 'b64',
-      defer: true,
-    },
-  ],
-  preCommands: ['echo "pre: on"'],
-  postCommands: ["echo 'post'"],
-};
-
-async function input(
-  overrides: Partial<MachineBootstrapInput> = {},
-): Promise<MachineBootstrapInput> {
-  return {
-    clusterName: 'demo',
-    namespace: 'team-a',
-    machineName: 'demo-cp-x7k2p',
-    machineUID: '6f1c2b1e-0d7a-4a51-9d7e-0c8f2f1a9b3c',
-    role: 'control-plane',
-    initialize: true,
-    version: 'v1.31.4+k3s1',
-    endpoint: { host: '10.0.0.10', port: 6443, tlsServerName: 'demo.team-a.k3s.local' },
-    secrets: await secretsPromise,
-    values,
-    ...overrides,
-  };
-}
-
-async function renderChecked(machine: MachineBootstrapInput) {
-  const rendered = await provider.renderMachineBootstrap(machine);
-  const [, , network] = await Promise.all([
-    validateUserData(rendered.userData),
-    validateMetaData(rendered.metaData),
-    rendered.networkConfig ? validateNetworkConfig(rendered.networkConfig) : undefined,
-  ]);
-  return { rendered, reading: readK3sUserData(rendered.userData), network };
-}
+import { input, provider, renderChecked, secretsPromise } from './test-fixtures.ts';
 
 test('first server: cluster-init, the CA files byte for byte, config and installer', async () => {
   const secrets = await secretsPromise;
@@ -196,103 +123,6 @@ test('a worker never initialises, whatever the flag says', async () => {
   );
   assert.equal(reading.config['cluster-init'], undefined);
   assert.deepEqual(reading.caFiles, {});
-});
-
-test('static network: network-config v2, node-ip, accepted by cloud-init renderers', async () => {
-  const { rendered, reading, network } = await renderChecked(
-    await input({
-      role: 'worker',
-      initialize: false,
-      machineName: 'demo-md-0-n1',
-      network: {
-        address: '192.168.50.21',
-        prefix: 24,
-        gateway: '192.168.50.1',
-        dnsServers: ['192.168.50.1', '9.9.9.9'],
-        interfaceName: 'ens18',
-      },
-    }),
-  );
-  assert.equal(reading.config['node-ip'], '192.168.50.21');
-  assert.deepEqual(parse(rendered.networkConfig ?? ''), {
-    version: 2,
-    ethernets: {
-      ens18: {
-        match: { name: 'ens18' },
-        dhcp4: false,
-        dhcp6: false,
-        addresses: ['192.168.50.21/24'],
-        routes: [{ to: '0.0.0.0/0', via: '192.168.50.1' }],
-        nameservers: { addresses: ['192.168.50.1', '9.9.9.9'] },
-      },
-    },
-  });
-  assert.match(network?.eni ?? '', /iface ens18 inet static[\s\S]*address 192\.168\.50\.21\/24/);
-  assert.match(network?.eni ?? '', /default gw 192\.168\.50\.1/);
-  assert.match(network?.networkd ?? '', /Name=ens18[\s\S]*Gateway=192\.168\.50\.1/);
-});
-
-test('static network: the interface comes from the values when the input names none', async () => {
-  const { rendered } = await renderChecked(
-    await input({
-      values: { ...values, guestNetwork: { interfaceName: 'eth1' } },
-      network: { address: 'fd00:10::5', prefix: 64, gateway: 'fd00:10::1' },
-    }),
-  );
-  const config = parse(rendered.networkConfig ?? '') as { ethernets: Record<string, unknown> };
-  assert.deepEqual(config.ethernets, {
-    eth1: {
-      match: { name: 'eth1' },
-      dhcp4: false,
-      dhcp6: false,
-      addresses: ['fd00:10::5/64'],
-      routes: [{ to: '::/0', via: 'fd00:10::1' }],
-    },
-  });
-});
-
-test('air-gap: artifacts from a configured location, INSTALL_K3S_SKIP_DOWNLOAD, images in place', async () => {
-  const sha = 'e'.repeat(64);
-  const { reading } = await renderChecked(
-    await input({
-      values: {
-        ...values,
-        airgap: {
-          installScriptUrl: 'https://artifacts.lan/k3s/install.sh',
-          binaryUrl: 'https://artifacts.lan/k3s/v1.31.4%2Bk3s1/k3s',
-          binarySha256: sha,
-          imagesUrl: 'https://artifacts.lan/k3s/v1.31.4%2Bk3s1/k3s-airgap-images-amd64.tar.zst',
-        },
-      },
-    }),
-  );
-  assert.equal(reading.airgapped, true);
-  assert.equal(reading.role, 'server');
-  assert.deepEqual(reading.runcmd.slice(2, -2), [
-    "curl -sfL --retry 10 --retry-delay 3 --retry-connrefused -o '/usr/local/bin/k3s-install.sh' 'https://artifacts.lan/k3s/install.sh'",
-    "curl -sfL --retry 10 --retry-delay 3 --retry-connrefused -o '/usr/local/bin/k3s' 'https://artifacts.lan/k3s/v1.31.4%2Bk3s1/k3s'",
-    `echo '${sha}  /usr/local/bin/k3s' | sha256sum -c -`,
-    'chmod 0755 /usr/local/bin/k3s',
-    'mkdir -p /var/lib/rancher/k3s/agent/images',
-    "curl -sfL --retry 10 --retry-delay 3 --retry-connrefused -o '/var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst' 'https://artifacts.lan/k3s/v1.31.4%2Bk3s1/k3s-airgap-images-amd64.tar.zst'",
-    "INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_VERSION='v1.31.4+k3s1' sh '/usr/local/bin/k3s-install.sh' server",
-  ]);
-  assert.ok(!reading.runcmd.some((command) => command.includes('get.k3s.io')));
-});
-
-test('air-gap with everything already on the image: only the offline install', async () => {
-  const { reading } = await renderChecked(
-    await input({
-      role: 'worker',
-      initialize: false,
-      values: { airgap: { installScriptPath: '/opt/k3s/install.sh' } },
-    }),
-  );
-  assert.deepEqual(reading.runcmd, [
-    'set -e',
-    "INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_VERSION='v1.31.4+k3s1' sh '/opt/k3s/install.sh' agent",
-    `mkdir -p /run/slipway && touch ${bootstrapSuccessFile}`,
-  ]);
 });
 
 test('no values at all still renders a working machine', async () => {
