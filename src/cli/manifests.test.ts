@@ -41,6 +41,17 @@ test('syntax errors name the source and the line', () => {
   assert.throws(() => parseManifests('just a string', 's.yaml'), /s.yaml: expected an object/);
 });
 
+test('syntax errors give line and column but never quote the text, which may be a secret', () => {
+  const text = 'kind: Secret\nmetadata:\n  name: s\nstringData:\n  password: "hunter2 ZEKRET\n';
+  assert.throws(
+    () => parseManifests(text, 'secret.yaml'),
+    (err: unknown) =>
+      err instanceof Error &&
+      /^secret.yaml: invalid YAML: line \d+, column \d+: /.test(err.message) &&
+      !err.message.includes('ZEKRET'),
+  );
+});
+
 test('directories contribute their YAML and JSON files in name order', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-manifests-'));
   t.after(() => rm(dir, { recursive: true, force: true }));

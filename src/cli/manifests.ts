@@ -20,13 +20,19 @@ const manifestExtensions = new Set(['.yaml', '.yml', '.json']);
  * items. Throws a CliError naming the source and line of a syntax error.
  */
 export function parseManifests(text: string, source: string): Manifest[] {
-  const documents = parseAllDocuments(text, { prettyErrors: true });
+  // No pretty errors: they quote the offending line, and a manifest may hold a secret.
+  const documents = parseAllDocuments(text, { prettyErrors: false });
   const manifests: Manifest[] = [];
   const multiple = documents.length > 1;
   documents.forEach((document, index) => {
     const where = multiple ? `${source} (document ${index + 1})` : source;
     const error = document.errors[0];
-    if (error) throw new CliError(`${where}: invalid YAML: ${error.message}`);
+    if (error) {
+      const [line, column] = lineAndColumn(text, error.pos[0]);
+      throw new CliError(
+        `${where}: invalid YAML: line ${line}, column ${column}: ${error.message}`,
+      );
+    }
     const value: unknown = document.toJS();
     if (value === null || value === undefined) return;
     for (const object of expandLists(value, where)) {
@@ -34,6 +40,12 @@ export function parseManifests(text: string, source: string): Manifest[] {
     }
   });
   return manifests;
+}
+
+/** 1-based line and column of a character offset. */
+function lineAndColumn(text: string, offset: number): [number, number] {
+  const before = text.slice(0, offset).split('\n');
+  return [before.length, (before.at(-1)?.length ?? 0) + 1];
 }
 
 function expandLists(value: unknown, where: string): Record<string, unknown>[] {
