@@ -1,0 +1,141 @@
+// The controllers and the providers they drive, wired together: the half of the
+// composition root that runs clusters (src/server.ts adds the API server on top, and
+// the controller tests start exactly this). Nothing here runs at import time.
+import type { Logger } from 'pino';
+import type { ClusterDeployment } from './api/kinds/cluster-deployment.ts';
+import type { Machine } from './api/kinds/machine.ts';
+import { createChildClusterClient } from './childcluster/client.ts';
+import { clusterDeploymentController } from './controllers/cluster-deployment/controller.ts';
+import type { ClusterDeploymentSettings } from './controllers/cluster-deployment/settings.ts';
+import { clusterTemplateController } from './controllers/cluster-template.controller.ts';
+import { credentialController } from './controllers/credential.controller.ts';
+import type { ChildClusterClient, EndpointResolver } from './controllers/dependencies.ts';
+import { machineController, type MachineSettings } from './controllers/machine.controller.ts';
+import type { LeaderElector } from './controllers/runtime/leader.ts';
+import { Manager, type ManagerOptions } from './controllers/runtime/manager.ts';
+import { ValuesSchemaCompiler } from './controllers/values.ts';
+import type { Metrics } from './metrics/registry.ts';
+import { createBootstrapRegistry } from './providers/bootstrap/registry.ts';
+import { createInfrastructureRegistry } from './providers/infrastructure/registry.ts';
+import { openSimClusterRegistry } from './providers/infrastructure/sim/child-api/registry.ts';
+import {
+  startSimChildApi,
+  type SimChildApi,
+} from './providers/infrastructure/sim/child-api/server.ts';
+import {
+  openSimHypervisor,
+  type SimHypervisor,
+} from './providers/infrastructure/sim/hypervisor.ts';
+import type { LatencyProfileName } from './providers/infrastructure/sim/latency.ts';
+import { createSimProvider } from './providers/infrastructure/sim/provider.ts';
+import type { Store } from './store/types.ts';
+
+export interface ControlPlaneOptions {
+  store: Store;
+  dataDir: string;
+  logger?: Logger;
+  metrics?: Metrics;
+  leaderElector?: LeaderElector;
+  /** Latency of the simulated hypervisor: `zero` (tests), `fast` (demo), `default`. */
+  simLatency?: LatencyProfileName;
+  /** Port of the simulated child clusters' API on 127.0.0.1 (0: any free port). */
+  simApiPort?: number;
+  manager?: Partial<Pick<ManagerOptions, 'resyncPeriodMs' | 'backoff' | 'defaultConcurrency'>>;
+  clusterSettings?: Partial<ClusterDeploymentSettings>;
+  machineSettings?: Partial<MachineSettings>;
+  /** Child-API client options (short timeouts in tests). */
+  childClient?: { requestTimeoutMs?: number; drainPollMs?: number };
+}
+
+export interface ControlPlane {
+  manager: Manager;
+  hypervisor: SimHypervisor;
+  childApi: SimChildApi;
+  /** A child-cluster client from a kubeconfig, closed with the control plane. */
+  childClient(kubeconfig: string): ChildClusterClient;
+  /** Settles once this process leads (holds the data-dir lock) and the caches are filled. */
+  started: Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const { store, dataDir, logger } = opts;
+  const simRegistry = openSimClusterRegistry({ dataDir });
+  const childApi = await startSimChildApi({
+    registry: simRegistry,
+    ...(opts.simApiPort !== undefined ? { port: opts.simApiPort } : {}),
+  });
+  const hypervisor = await openSimHypervisor({
+    dataDir,
+    registry: simRegistry,
+    profile: opts.simLatency ?? 'fast',
+    ...(logger ? { onError: (err: unknown) => logger.warn({ err }, 'simulated hypervisor') } : {}),
+  });
+  const infrastructure = createInfrastructureRegistry([createSimProvider(hypervisor)]);
+  const bootstrap = createBootstrapRegistry();
+  const endpointResolver: EndpointResolver = (provider, cluster: ClusterDeployment) =>
+    provider === 'sim'
+      ? childApi.endpointFor(cluster.metadata.namespace ?? '', cluster.metadata.name)
+      : undefined;
+  const clients = new Set<ChildClusterClient>();
+  const childClient = (kubeconfig: string): ChildClusterClient => {
+    const client = createChildClusterClient(kubeconfig, opts.childClient ?? {});
+    clients.add(client);
+    const close = client.close.bind(client);
+    client.close = async () => {
+      clients.delete(client);
+      await close();
+    };
+    return client;
+  };
+
+  const manager = new Manager({
+    store,
+    ...(logger ? { logger: logger.child({ component: 'controllers' }) } : {}),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(opts.leaderElector ? { leaderElector: opts.leaderElector } : {}),
+    ...opts.manager,
+  });
+  const events = manager.eventRecorder('slipway-controllers');
+  const schemas = new ValuesSchemaCompiler();
+  const common = { store, infrastructure, bootstrap, events };
+  manager.register(clusterTemplateController({ ...common, schemas }));
+  manager.register(credentialController(common));
+  manager.register(
+    clusterDeploymentController({
+      ...common,
+      childClients: childClient,
+      endpointResolver,
+      schemas,
+      machines: manager.informer<Machine>('Machine'),
+      ...(opts.clusterSettings ? { settings: opts.clusterSettings } : {}),
+    }),
+  );
+  manager.register(
+    machineController({
+      ...common,
+      childClients: childClient,
+      endpointResolver,
+      ...(opts.machineSettings ? { settings: opts.machineSettings } : {}),
+    }),
+  );
+  // Controllers run only where the leader lock is held; the API serves regardless, so
+  // starting is not awaited here.
+  const started = manager.start();
+  started.catch((err: unknown) => logger?.error({ err }, 'controllers failed to start'));
+
+  return {
+    started,
+    manager,
+    hypervisor,
+    childApi,
+    childClient,
+    async close() {
+      await manager.stop();
+      for (const client of [...clients]) await client.close().catch(() => undefined);
+      await childApi.close();
+      await hypervisor.close();
+      simRegistry.close();
+    },
+  };
+}
