@@ -129,6 +129,11 @@ export async function ensureBootstrapData(input: {
   endpointResolver: EndpointResolver;
   provider: InfrastructureProvider;
   firstControlPlaneAddress: () => Promise<string | undefined>;
+  /**
+   * Whether other control planes of the cluster have nodes: a first server whose VM is
+   * made again must then join them, not initialise a second cluster.
+   */
+  clusterExists: () => Promise<boolean>;
 }): Promise<Lookup<{ data: BootstrapData; created: boolean }>> {
   const { store, machine, cluster } = input;
   const stored = await readBootstrapData(store, machine);
@@ -169,7 +174,7 @@ export async function ensureBootstrapData(input: {
     machineName: machine.metadata.name,
     ...(machine.metadata.uid ? { machineUID: machine.metadata.uid } : {}),
     role: machine.spec.role,
-    initialize: machine.spec.bootstrap?.initialize === true,
+    initialize: machine.spec.bootstrap?.initialize === true && !(await input.clusterExists()),
     version: machine.spec.version,
     endpoint,
     secrets,

@@ -248,16 +248,26 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
     }
 
     // 2. Boot data.
-    const boot = await ensureBootstrapData({
-      store,
-      machine,
-      cluster,
-      bootstrap: deps.bootstrap,
-      endpointResolver: deps.endpointResolver,
-      provider: provider.value,
-      firstControlPlaneAddress: async () =>
-        firstControlPlaneAddress(await listClusterMachines(store, cluster, undefined)),
-    });
+    const clusterMachines = async () => listClusterMachines(store, cluster, undefined);
+    const bootData = () =>
+      ensureBootstrapData({
+        store,
+        machine,
+        cluster,
+        bootstrap: deps.bootstrap,
+        endpointResolver: deps.endpointResolver,
+        provider: provider.value,
+        firstControlPlaneAddress: async () => firstControlPlaneAddress(await clusterMachines()),
+        clusterExists: async () =>
+          (await clusterMachines()).some(
+            (m) =>
+              m.metadata.name !== machine.metadata.name &&
+              m.spec.role === 'control-plane' &&
+              !isDeleting(m) &&
+              m.status?.nodeName !== undefined,
+          ),
+      });
+    let boot = await bootData();
     if (!boot.ok) {
       await saveStatus(
         machine,
@@ -277,7 +287,7 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
     );
 
     // 3. The VM: look first; act only when it is not running (created, recreated, started).
-    const request = machineRequest(machine, credential.value, boot.value.data);
+    let request = machineRequest(machine, credential.value, boot.value.data);
     let observed: MachineObservation | undefined;
     try {
       observed = await provider.value.observeMachine(request, ctx.signal);
@@ -288,6 +298,15 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
           'VMVanished',
           `VM ${machine.status.providerID} is gone; creating it again`,
         );
+        if (machine.spec.bootstrap?.initialize === true) {
+          // Its boot data initialises the cluster; render it again, so that a cluster
+          // living on in other control planes is joined instead of split in two.
+          const namespace = machine.metadata.namespace ?? '';
+          await deleteIfExists(store, 'Secret', namespace, bootstrapSecretNameOf(machine));
+          boot = await bootData();
+          if (!boot.ok) throw new Error(`rendering boot data again: ${boot.message}`);
+          request = machineRequest(machine, credential.value, boot.value.data);
+        }
       } else if (observed?.state === 'Stopped' && machine.status?.phase === 'Running') {
         void events.record(
           machine,

@@ -6,7 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import type { ClusterDeployment } from '../../api/kinds/cluster-deployment.ts';
 import type { Event } from '../../api/kinds/event.ts';
 import type { Machine } from '../../api/kinds/machine.ts';
+import type { Secret } from '../../api/kinds/secret.ts';
+import { readK3sUserData } from '../../providers/bootstrap/k3s/read-user-data.ts';
 import { findCondition } from '../conditions.ts';
+import { decodeSecretData } from '../secrets.ts';
 import { Annotations } from '../objects.ts';
 import {
   cluster,
@@ -73,6 +76,33 @@ describe('drift and health on sim', () => {
       [[vm.vmid, 'running']],
       'the same VM, running again',
     );
+  });
+
+  it('recreates the first control plane of an HA cluster as a joining server', async () => {
+    const ns = 'first-cp';
+    await env.store.create(template(ns, 't1'));
+    await env.store.create(credential(ns, 'sim'));
+    await env.store.create(
+      cluster(ns, 'demo', { config: { controlPlaneNumber: 3, workersNumber: 0 } }),
+    );
+    await readyCluster(ns, '3/3');
+    const bootConfig = async () => {
+      const secret = await env.store.get<Secret>('Secret', ns, 'demo-cp-0-bootstrap');
+      return readK3sUserData(decodeSecretData(secret)['userData'] ?? '').config;
+    };
+    assert.equal((await bootConfig())['cluster-init'], true);
+    const first = vmsOf(ns, 'control-plane').find((vm) => vm.machineName === 'demo-cp-0');
+    assert.ok(first);
+    await env.hypervisor.vanishVM(first.vmid);
+    await eventually('cp-0 made again', async () => {
+      await env.hypervisor.settle();
+      const vm = vmsOf(ns, 'control-plane').find((v) => v.machineName === 'demo-cp-0');
+      return vm && vm.vmid !== first.vmid ? vm : undefined;
+    });
+    await readyCluster(ns, '3/3');
+    const config = await bootConfig();
+    assert.equal(config['cluster-init'], undefined, 'no second cluster-init');
+    assert.match(String(config['server']), /^https:/);
   });
 
   it('replaces a machine whose node stays NotReady past the threshold', async () => {
