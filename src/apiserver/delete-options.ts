@@ -56,10 +56,19 @@ export function parseDeleteOptions(body: unknown, query: Query): ParsedDeleteOpt
   const options: DeleteOptionsBody | undefined = body;
   const queryPolicy = singleQueryValue(query, 'propagationPolicy');
   const policy = parsePropagationPolicy(options?.propagationPolicy ?? queryPolicy) ?? 'Background';
-  if (policy === 'Orphan') {
-    // The store always deletes dependents; leaving them behind silently would surprise.
+  if (policy !== 'Background') {
+    // The garbage collector deletes dependents after their owner is gone. Orphan would
+    // leave them behind, Foreground keep the owner until they are gone: answering
+    // either with Background behaviour would surprise, so say so.
     throw badRequest(
-      'propagationPolicy Orphan is not supported yet: dependents are always deleted (Background)',
+      `propagationPolicy ${policy} is not supported yet: dependents are deleted in the background once their owner is gone (Background)`,
+      [
+        {
+          field: 'propagationPolicy',
+          message: `Unsupported value: "${policy}": supported values: "Background"`,
+          reason: 'FieldValueNotSupported',
+        },
+      ],
     );
   }
   const dryRun = parseDryRun(query) || parseDryRun({ dryRun: options?.dryRun });

@@ -184,8 +184,8 @@ function kindPaths(kind: KindDefinition, paths: OpenApiDocument['paths']): void 
         dryRunParam,
         param(
           'propagationPolicy',
-          { type: 'string', enum: ['Background', 'Foreground'] },
-          'Dependents are deleted in the background.',
+          { type: 'string', enum: ['Background'] },
+          'Dependents are deleted in the background once their owner is gone.',
         ),
       ],
       requestBody: { required: false, content: json(ref('DeleteOptions')) },

@@ -223,6 +223,13 @@ describe('resource routes', () => {
     assert.equal(wrongUid.statusCode, 409);
     const orphan = await s.call('DELETE', `${cds}/doomed?propagationPolicy=Orphan`);
     assert.equal(orphan.statusCode, 400);
+    // Foreground would keep the owner until its dependents are gone; not done silently otherwise.
+    const foreground = await s.call('DELETE', `${cds}/doomed`, {
+      propagationPolicy: 'Foreground',
+    });
+    assert.equal(foreground.statusCode, 400);
+    assert.match(foreground.body, /Foreground is not supported/);
+    assert.equal((await s.call('GET', `${cds}/doomed`)).statusCode, 200);
     const badPolicy = await s.call('DELETE', `${cds}/doomed?propagationPolicy=Sideways`);
     assert.equal(badPolicy.statusCode, 400);
     const unknownOption = await s.call('DELETE', `${cds}/doomed`, { gracefully: true });
