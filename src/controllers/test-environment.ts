@@ -40,7 +40,9 @@ export interface TestEnvironment {
   store: Store;
   hypervisor: SimHypervisor;
   childApi: SimChildApi;
-  manager: Manager;
+  readonly manager: Manager;
+  /** Stop the controllers and start new ones, with nothing kept in memory between them. */
+  restartControllers(): Promise<void>;
   /** A client of a cluster's child API, from its stored kubeconfig. */
   childClient(namespace: string, cluster: string): Promise<ChildClusterClient>;
   close(): Promise<void>;
@@ -76,50 +78,66 @@ export async function startTestEnvironment(
     return client;
   };
 
-  const manager = new Manager({ store, resyncPeriodMs: 0, backoff: { baseMs: 10, maxMs: 500 } });
-  const events = manager.eventRecorder('controllers');
-  const schemas = new ValuesSchemaCompiler();
-  const fast = { pollIntervalMs: 25, steadyIntervalMs: 200 };
-  manager.register(
-    clusterTemplateController({ store, infrastructure, bootstrap, events, schemas }),
-  );
-  manager.register(credentialController({ store, infrastructure, events, retryIntervalMs: 100 }));
-  manager.register(
-    clusterDeploymentController({
+  const startManager = async (): Promise<Manager> => {
+    const manager = new Manager({
       store,
-      infrastructure,
-      bootstrap,
-      childClients,
-      endpointResolver,
-      events,
-      schemas,
-      machines: manager.informer<Machine>('Machine'),
-      settings: {
-        ...fast,
-        blockedRetryMs: 100,
-        nodeNotReadyTimeoutMs: options.nodeNotReadyTimeoutMs ?? 60_000,
-      },
-    }),
-  );
-  manager.register(
-    machineController({
-      store,
-      infrastructure,
-      bootstrap,
-      childClients,
-      endpointResolver,
-      events,
-      settings: { ...fast, drainTimeoutMs: 5_000, drainStepMs: 1_000 },
-    }),
-  );
+      resyncPeriodMs: 0,
+      backoff: { baseMs: 10, maxMs: 500 },
+      shutdownTimeoutMs: 200,
+    });
+    const events = manager.eventRecorder('controllers');
+    const schemas = new ValuesSchemaCompiler();
+    const fast = { pollIntervalMs: 25, steadyIntervalMs: 200 };
+    manager.register(
+      clusterTemplateController({ store, infrastructure, bootstrap, events, schemas }),
+    );
+    manager.register(credentialController({ store, infrastructure, events, retryIntervalMs: 100 }));
+    manager.register(
+      clusterDeploymentController({
+        store,
+        infrastructure,
+        bootstrap,
+        childClients,
+        endpointResolver,
+        events,
+        schemas,
+        machines: manager.informer<Machine>('Machine'),
+        settings: {
+          ...fast,
+          blockedRetryMs: 100,
+          nodeNotReadyTimeoutMs: options.nodeNotReadyTimeoutMs ?? 60_000,
+        },
+      }),
+    );
+    manager.register(
+      machineController({
+        store,
+        infrastructure,
+        bootstrap,
+        childClients,
+        endpointResolver,
+        events,
+        settings: { ...fast, drainTimeoutMs: 5_000, drainStepMs: 1_000 },
+      }),
+    );
+    await manager.start();
+    return manager;
+  };
+
   await gc.start();
-  await manager.start();
+  let manager = await startManager();
 
   return {
     store,
     hypervisor,
     childApi,
-    manager,
+    get manager() {
+      return manager;
+    },
+    async restartControllers() {
+      await manager.stop();
+      manager = await startManager();
+    },
     async childClient(namespace, cluster) {
       const secret = await store.get<Secret>('Secret', namespace, `${cluster}-kubeconfig`);
       const kubeconfig = Buffer.from(secret.data?.['value'] ?? '', 'base64').toString('utf8');

@@ -268,6 +268,32 @@ describe('ClusterDeployment end to end on sim', () => {
     assert.equal(machines.length, 2, 'the same Machine, a new VM');
   });
 
+  it('picks up where it left off after the controllers restart mid-provisioning', async () => {
+    const ns = 'restart';
+    await setUpNamespace(ns);
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    for (const name of names) {
+      await env.store.create(
+        cluster(ns, name, { config: { controlPlaneNumber: 3, workersNumber: 2 } }),
+      );
+    }
+    await eventually('some machines made', async () => {
+      const ms = await listAll<Machine>(env.store, 'Machine', ns);
+      return ms.length >= 5 ? ms : undefined;
+    });
+    await env.restartControllers();
+    for (const name of names) await readyCluster(ns, name, '5/5');
+    const machines = await listAll<Machine>(env.store, 'Machine', ns);
+    const vms = env.hypervisor.listVMs({ namespace: ns });
+    assert.equal(machines.length, 25);
+    assert.deepEqual(
+      vms.map((vm) => `${vm.clusterName}/${vm.machineName}`).sort(),
+      machines.map((m) => `${m.spec.clusterName}/${m.metadata.name}`).sort(),
+      'one VM per Machine: no duplicate, no orphan',
+    );
+    assert.ok(vms.every((vm) => machines.some((m) => m.metadata.uid === vm.machineUID)));
+  });
+
   it('deletes a cluster leaving no VM, machine or secret', async () => {
     const ns = 'delete';
     await setUpNamespace(ns);
