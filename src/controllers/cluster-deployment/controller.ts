@@ -56,8 +56,6 @@ export const clusterDeploymentControllerName = 'clusterdeployment';
 export const ExtraReasons = {
   /** A Secret the cluster needs exists but is not the cluster's own. */
   ClusterSecretsConflict: 'ClusterSecretsConflict',
-  /** The provider cannot say yet where the cluster's API will answer. */
-  WaitingForEndpoint: 'WaitingForEndpoint',
 } as const;
 
 export interface ClusterDeploymentControllerDeps {
