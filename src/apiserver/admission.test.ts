@@ -138,6 +138,20 @@ describe('admission over HTTP', () => {
     await assertNothingStored();
   });
 
+  it('rejects annotation keys and finalizer names Kubernetes would refuse', async () => {
+    const obj = clusterDeployment('annotated');
+    obj.metadata.annotations = { 'ok.example.com/note': 'fine', 'not ok': 'x' };
+    obj.metadata.finalizers = ['slipway.dev/cleanup', 'bad finalizer!'];
+    const status = assertStatus(await s.call('POST', cds, obj), 422, 'Invalid');
+    assert.deepEqual(causeFields(status), ['metadata.annotations', 'metadata.finalizers[1]']);
+    const huge = clusterDeployment('huge');
+    huge.metadata.annotations = { big: 'x'.repeat(256 * 1024) };
+    assert.deepEqual(causeFields(assertStatus(await s.call('POST', cds, huge), 422, 'Invalid')), [
+      'metadata.annotations',
+    ]);
+    await assertNothingStored();
+  });
+
   it('rejects a resourceVersion-free update that breaks the schema and keeps the old object', async () => {
     await s.call('POST', cds, clusterDeployment('keep'));
     const res = await s.call(

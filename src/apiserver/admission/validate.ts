@@ -5,7 +5,7 @@ import { FormatRegistry, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import type { AnyResource, FieldCause, KindDefinition } from '../../api/index.ts';
-import { labelErrors } from './labels.ts';
+import { metadataErrors } from './metadata.ts';
 
 /** `/spec/services/0/name` → `spec.services[0].name`, the form Kubernetes uses in causes. */
 export function fieldPath(pointer: string): string {
@@ -112,19 +112,27 @@ export function createSchemaValidator(kinds: readonly KindDefinition[]): SchemaV
         if (!causes.has(field)) causes.set(field, { field, ...describe(error, redact) });
       }
     }
-    // Labels the schema accepted as strings may still be unselectable: report those too.
-    for (const cause of labelErrors(stringLabels(object.metadata.labels))) {
-      if (!causes.has(cause.field)) causes.set(cause.field, cause);
-    }
+    // Labels, annotations and finalizers the schema accepted as strings may still be
+    // malformed: report those too (those of the wrong type the schema already named).
+    const meta = object.metadata;
+    const checked = metadataErrors({
+      labels: stringMap(meta.labels),
+      annotations: stringMap(meta.annotations),
+      finalizers: stringList(meta.finalizers),
+    });
+    for (const cause of checked) if (!causes.has(cause.field)) causes.set(cause.field, cause);
     return [...causes.values()];
   };
 }
 
-/** The labels, if they are a map of strings (otherwise the schema already said so). */
-function stringLabels(labels: unknown): Record<string, string> | undefined {
-  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return undefined;
-  const values: unknown[] = Object.values(labels);
-  return values.every((v) => typeof v === 'string')
-    ? (labels as Record<string, string>)
-    : undefined;
+/** The value, if it is a map of strings. */
+function stringMap(value: unknown): Record<string, string> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const values: unknown[] = Object.values(value);
+  return values.every((v) => typeof v === 'string') ? (value as Record<string, string>) : undefined;
+}
+
+/** The value, if it is a list of strings. */
+function stringList(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
 }
