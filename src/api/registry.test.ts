@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { kindByName, kindByPlural, kinds, resolveKind } from './registry.ts';
 import { ApiVersion } from './meta.ts';
+import * as api from './index.ts';
 
 test('every kind named in DESIGN.md is registered once', () => {
   const expected = [
@@ -21,6 +22,19 @@ test('every kind named in DESIGN.md is registered once', () => {
     'Event',
   ];
   assert.deepEqual(kinds.map((k) => k.kind).sort(), expected.sort());
+});
+
+test('every kind with a status names its condition types and reasons beside it', () => {
+  const exports = api as Record<string, unknown>;
+  for (const k of kinds.filter((kind) => kind.hasStatus)) {
+    for (const suffix of ['Conditions', 'Reasons']) {
+      const constants = exports[`${k.kind}${suffix}`];
+      assert.ok(
+        typeof constants === 'object' && constants !== null && Object.keys(constants).length > 0,
+        `${k.kind}${suffix} is missing`,
+      );
+    }
+  }
 });
 
 test('plural, singular and short names never collide between kinds', () => {

@@ -2,6 +2,21 @@ import { Type, type Static } from '@sinclair/typebox';
 import { resource, statusBase } from '../meta.ts';
 import { ageColumn, type KindDefinition } from '../kind.ts';
 
+/** Condition types of an APIToken. */
+export const APITokenConditions = {
+  /** The token authenticates its user: not revoked, not expired, the user enabled. */
+  Ready: 'Ready',
+} as const;
+
+/** Reasons used in APIToken conditions. */
+export const APITokenReasons = {
+  TokenActive: 'TokenActive',
+  Revoked: 'Revoked',
+  Expired: 'Expired',
+  UserNotFound: 'UserNotFound',
+  UserDisabled: 'UserDisabled',
+} as const;
+
 export const APITokenSpec = Type.Object(
   {
     user: Type.String({ minLength: 1 }),

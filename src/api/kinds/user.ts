@@ -2,6 +2,18 @@ import { Type, type Static } from '@sinclair/typebox';
 import { resource, statusBase } from '../meta.ts';
 import { ageColumn, type KindDefinition } from '../kind.ts';
 
+/** Condition types of a User. */
+export const UserConditions = {
+  /** The user may sign in and use the API. */
+  Ready: 'Ready',
+} as const;
+
+/** Reasons used in User conditions. */
+export const UserReasons = {
+  UserActive: 'UserActive',
+  UserDisabled: 'UserDisabled',
+} as const;
+
 export const UserSpec = Type.Object(
   {
     displayName: Type.Optional(Type.String()),
