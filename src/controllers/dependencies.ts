@@ -66,3 +66,40 @@ export interface ChildClusterClient {
 
 /** A client for the cluster that `kubeconfig` (YAML) describes. */
 export type ChildClusterClientFactory = (kubeconfig: string) => ChildClusterClient;
+
+/**
+ * Child-cluster clients by cluster uid, made again when the kubeconfig changes. One cache
+ * shared by the ClusterDeployment and Machine controllers keeps one client (and one
+ * pooled TLS connection) per cluster instead of one per controller.
+ */
+export class ChildClientCache {
+  readonly #factory: ChildClusterClientFactory;
+  readonly #clients = new Map<string, { kubeconfig: string; client: ChildClusterClient }>();
+
+  constructor(factory: ChildClusterClientFactory) {
+    this.#factory = factory;
+  }
+
+  get(clusterUID: string, kubeconfig: string): ChildClusterClient {
+    const cached = this.#clients.get(clusterUID);
+    if (cached?.kubeconfig === kubeconfig) return cached.client;
+    if (cached) void cached.client.close().catch(() => undefined);
+    const client = this.#factory(kubeconfig);
+    this.#clients.set(clusterUID, { kubeconfig, client });
+    return client;
+  }
+
+  /** Close and drop the client of a cluster that is going away. */
+  forget(clusterUID: string): void {
+    const cached = this.#clients.get(clusterUID);
+    if (!cached) return;
+    this.#clients.delete(clusterUID);
+    void cached.client.close().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.#clients.values()];
+    this.#clients.clear();
+    await Promise.all(all.map((c) => c.client.close().catch(() => undefined)));
+  }
+}

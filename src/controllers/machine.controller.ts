@@ -26,14 +26,15 @@ import {
   unknownCondition,
   type ConditionInput,
 } from './conditions.ts';
-import type {
-  BootstrapProviders,
-  ChildClusterClient,
-  ChildClusterClientFactory,
-  ChildNode,
-  EndpointResolver,
-  Events,
-  InfrastructureProviders,
+import {
+  ChildClientCache,
+  type BootstrapProviders,
+  type ChildClusterClient,
+  type ChildClusterClientFactory,
+  type ChildNode,
+  type EndpointResolver,
+  type Events,
+  type InfrastructureProviders,
 } from './dependencies.ts';
 import {
   bootstrapSecretNameOf,
@@ -83,6 +84,8 @@ export interface MachineControllerDeps {
   infrastructure: InfrastructureProviders;
   bootstrap: BootstrapProviders;
   childClients: ChildClusterClientFactory;
+  /** Clients shared with the ClusterDeployment controller; one of its own when not given. */
+  childClientCache?: ChildClientCache;
   endpointResolver: EndpointResolver;
   events: Events;
   settings?: Partial<MachineSettings>;
@@ -113,7 +116,7 @@ function errorMessage(err: unknown): string {
 export function machineController(deps: MachineControllerDeps): ControllerOptions {
   const settings: MachineSettings = { ...defaultMachineSettings, ...deps.settings };
   const { store, events } = deps;
-  const clients = new Map<string, { kubeconfig: string; client: ChildClusterClient }>();
+  const clients = deps.childClientCache ?? new ChildClientCache(deps.childClients);
 
   function timeout(ctx: ReconcileContext, ms: number): AbortSignal {
     return AbortSignal.any([ctx.signal, AbortSignal.timeout(ms)]);
@@ -126,13 +129,7 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
       cluster.metadata.name,
     );
     if (!kubeconfig) return undefined;
-    const key = cluster.metadata.uid ?? '';
-    const cached = clients.get(key);
-    if (cached?.kubeconfig === kubeconfig) return cached.client;
-    if (cached) void cached.client.close().catch(() => undefined);
-    const client = deps.childClients(kubeconfig);
-    clients.set(key, { kubeconfig, client });
-    return client;
+    return clients.get(cluster.metadata.uid ?? '', kubeconfig);
   }
 
   async function findNode(

@@ -31,7 +31,11 @@ import type { Store } from '../store/types.ts';
 import { clusterDeploymentController } from './cluster-deployment/controller.ts';
 import { clusterTemplateController } from './cluster-template.controller.ts';
 import { credentialController } from './credential.controller.ts';
-import type { ChildClusterClient, EndpointResolver } from './dependencies.ts';
+import {
+  ChildClientCache,
+  type ChildClusterClient,
+  type EndpointResolver,
+} from './dependencies.ts';
 import { machineController } from './machine.controller.ts';
 import { Manager } from './runtime/manager.ts';
 import { ValuesSchemaCompiler } from './values.ts';
@@ -78,6 +82,7 @@ export async function startTestEnvironment(
     return client;
   };
 
+  const childClientCache = new ChildClientCache(childClients);
   const startManager = async (): Promise<Manager> => {
     const manager = new Manager({
       store,
@@ -98,6 +103,7 @@ export async function startTestEnvironment(
         infrastructure,
         bootstrap,
         childClients,
+        childClientCache,
         endpointResolver,
         events,
         schemas,
@@ -115,6 +121,7 @@ export async function startTestEnvironment(
         infrastructure,
         bootstrap,
         childClients,
+        childClientCache,
         endpointResolver,
         events,
         settings: { ...fast, drainTimeoutMs: 5_000, drainStepMs: 1_000 },

@@ -13,13 +13,14 @@ import { isSlipwayError, StatusReason } from '../../api/errors.ts';
 import type { ClusterEndpoint } from '../../providers/bootstrap/types.ts';
 import type { Store } from '../../store/types.ts';
 import { falseCondition, findCondition, type ConditionInput } from '../conditions.ts';
-import type {
-  BootstrapProviders,
-  ChildClusterClient,
-  ChildClusterClientFactory,
-  EndpointResolver,
-  Events,
-  InfrastructureProviders,
+import {
+  ChildClientCache,
+  type BootstrapProviders,
+  type ChildClusterClient,
+  type ChildClusterClientFactory,
+  type EndpointResolver,
+  type Events,
+  type InfrastructureProviders,
 } from '../dependencies.ts';
 import {
   deleteIfExists,
@@ -64,6 +65,8 @@ export interface ClusterDeploymentControllerDeps {
   bootstrap: BootstrapProviders;
   /** A client for a child cluster from its admin kubeconfig. */
   childClients: ChildClusterClientFactory;
+  /** Clients shared with the Machine controller; one of its own when not given. */
+  childClientCache?: ChildClientCache;
   endpointResolver: EndpointResolver;
   events: Events;
   /** The runtime's Machine informer (`manager.informer('Machine')`); else the store is listed. */
@@ -85,17 +88,11 @@ export function clusterDeploymentController(
   const schemas = deps.schemas ?? new ValuesSchemaCompiler();
   const templates = new ReferenceIndex();
   const credentials = new ReferenceIndex();
-  const clients = new Map<string, { kubeconfig: string; client: ChildClusterClient }>();
+  const clients = deps.childClientCache ?? new ChildClientCache(deps.childClients);
   const { store, events } = deps;
 
   function clientFor(cluster: ClusterDeployment, kubeconfig: string): ChildClusterClient {
-    const uid = cluster.metadata.uid ?? '';
-    const cached = clients.get(uid);
-    if (cached?.kubeconfig === kubeconfig) return cached.client;
-    if (cached) void cached.client.close().catch(() => undefined);
-    const client = deps.childClients(kubeconfig);
-    clients.set(uid, { kubeconfig, client });
-    return client;
+    return clients.get(cluster.metadata.uid ?? '', kubeconfig);
   }
 
   async function apiAnswers(ctx: ReconcileContext, client: ChildClusterClient): Promise<boolean> {
@@ -375,11 +372,7 @@ export function clusterDeploymentController(
     const key = `${cluster.metadata.namespace ?? ''}/${cluster.metadata.name}`;
     templates.forget(key);
     credentials.forget(key);
-    const cached = clients.get(cluster.metadata.uid ?? '');
-    if (cached) {
-      clients.delete(cluster.metadata.uid ?? '');
-      void cached.client.close().catch(() => undefined);
-    }
+    clients.forget(cluster.metadata.uid ?? '');
     if (!hasFinalizer(cluster, clusterDeploymentFinalizer)) return {};
     const namespace = cluster.metadata.namespace ?? '';
     // Workers first, then control planes; each Machine goes once its VM is gone.
