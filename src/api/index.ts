@@ -1,5 +1,6 @@
 // The resource API: kinds, their schemas and types, names, errors and selectors.
 export * from './errors.ts';
+export * from './json.ts';
 export * from './meta.ts';
 export * from './kind.ts';
 export * from './names.ts';

@@ -2,15 +2,18 @@
 // copy of the stored object. The result then goes through admission like a PUT body.
 import jsonPatch, { type Operation } from 'fast-json-patch';
 import { apply as applyMergePatch } from 'json-merge-patch';
-import { SlipwayError, StatusReason, badRequest, invalid, type AnyResource } from '../api/index.ts';
+import {
+  SlipwayError,
+  StatusReason,
+  badRequest,
+  invalid,
+  isPlainObject,
+  type AnyResource,
+} from '../api/index.ts';
 import { MergePatchType, type JsonPatchType } from './body.ts';
 import { fieldPath } from './admission/validate.ts';
 
 export type PatchType = typeof MergePatchType | typeof JsonPatchType;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 // Errors that mean the patch does not fit this object (422), not that it is malformed (400).
 const unfittingPatchErrors = new Set([

@@ -1,6 +1,7 @@
 // A small evaluator for the JSONPath subset kubectl uses in printer columns:
 // `.a.b`, `.a[0]`, `.a[-1]`, `.a[*]`, `.a.*`, `['dotted.key']` and filters such as
 // `[?(@.type=="Ready")]`, `[?(@.ready!=true)]` or `[?(@.name)]` (exists).
+import { isRecord } from './objects.ts';
 
 type Literal = string | number | boolean | null;
 
@@ -142,8 +143,4 @@ function matches(item: unknown, filter: Extract<Segment, { type: 'filter' }>): b
   if (filter.op === 'exists') return value !== undefined;
   const equal = value === filter.value;
   return filter.op === '==' ? equal : !equal;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,8 +1,8 @@
 // Small helpers for handling JSON objects whose shape the CLI does not know in advance.
+import { isPlainObject } from '../api/index.ts';
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** A JSON object: not null, not an array. */
+export const isRecord = isPlainObject;
 
 /** Copy only the properties that are defined (for exactOptionalPropertyTypes). */
 export function definedOnly<T extends Record<string, unknown>>(

@@ -1,11 +1,13 @@
 // Admission step 1: the body is one object of the kind the URL names, in the
 // namespace and with the name the URL names. Fills in what the URL implies.
-import { ApiVersion, badRequest, invalid, type AnyResource } from '../../api/index.ts';
+import {
+  ApiVersion,
+  badRequest,
+  invalid,
+  isPlainObject,
+  type AnyResource,
+} from '../../api/index.ts';
 import type { AdmissionRequest } from './types.ts';
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function decodeObject(req: AdmissionRequest): AnyResource {
   const { kind, body } = req;

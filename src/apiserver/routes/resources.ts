@@ -5,6 +5,7 @@ import {
   ApiVersion,
   SlipwayError,
   StatusReason,
+  isPlainObject,
   isSlipwayError,
   type AnyResource,
 } from '../../api/index.ts';
@@ -184,19 +185,58 @@ function write(
     : store.update(object, { dryRun });
 }
 
-async function update(
+/**
+ * Replace the object with what `next` makes of the stored one, through admission. With
+ * no resourceVersion from the caller ("whatever is there now"), the write is pinned to
+ * the revision admission judged and retried on a Conflict, so immutability and the
+ * other checks always see the object the store really replaces (Kubernetes'
+ * GuaranteedUpdate). With one, a stale revision is the caller's Conflict.
+ */
+async function guaranteedUpdate(
+  store: Store,
+  admission: Admission,
+  target: Target,
+  dryRun: boolean,
+  conditional: boolean,
+  next: (current: AnyResource) => unknown,
+): Promise<AnyResource> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await store.get(target.kind.kind, target.namespace, nameOf(target));
+    const body = next(current);
+    if (!conditional && isPlainObject(body) && current.metadata.resourceVersion !== undefined) {
+      const meta = isPlainObject(body['metadata']) ? body['metadata'] : {};
+      body['metadata'] = { ...meta, resourceVersion: current.metadata.resourceVersion };
+    }
+    try {
+      return await write(
+        store,
+        target,
+        admission.admit(updateRequest(target, body, current)),
+        dryRun,
+      );
+    } catch (err: unknown) {
+      if (conditional || !isSlipwayError(err, StatusReason.Conflict) || attempt >= maxAttempts)
+        throw err;
+    }
+  }
+}
+
+function update(
   store: Store,
   admission: Admission,
   target: Target,
   body: unknown,
   dryRun: boolean,
 ): Promise<AnyResource> {
-  // Immutability and status updates compare against the stored object, so read it first.
-  const old = await store.get(target.kind.kind, target.namespace, nameOf(target));
-  return write(store, target, admission.admit(updateRequest(target, body, old)), dryRun);
+  const meta = isPlainObject(body) ? body['metadata'] : undefined;
+  const conditional = isPlainObject(meta) && meta['resourceVersion'] != null;
+  // Admission changes the body in place: each attempt gets its own copy.
+  return guaranteedUpdate(store, admission, target, dryRun, conditional, () =>
+    structuredClone(body),
+  );
 }
 
-async function patch(
+function patch(
   store: Store,
   admission: Admission,
   target: Target,
@@ -208,32 +248,8 @@ async function patch(
   if (type !== MergePatchType && type !== JsonPatchType)
     throw new Error('patch type not checked by the body parser');
   const patchType: PatchType = type;
-  // With no resourceVersion in the patch, the caller means "whatever is there now": a
-  // concurrent write makes us re-read and re-apply. With one, a stale patch is a Conflict.
   const conditional = patchSetsResourceVersion(patchType, body);
-  for (let attempt = 1; ; attempt++) {
-    const current = await store.get(target.kind.kind, target.namespace, nameOf(target));
-    const patched = applyPatch(patchType, current, body);
-    if (!conditional && typeof patched === 'object' && patched !== null && 'metadata' in patched) {
-      const meta = patched.metadata;
-      if (
-        typeof meta === 'object' &&
-        meta !== null &&
-        current.metadata.resourceVersion !== undefined
-      ) {
-        Object.assign(meta, { resourceVersion: current.metadata.resourceVersion });
-      }
-    }
-    try {
-      return await write(
-        store,
-        target,
-        admission.admit(updateRequest(target, patched, current)),
-        dryRun,
-      );
-    } catch (err: unknown) {
-      if (conditional || !isSlipwayError(err, StatusReason.Conflict) || attempt >= maxAttempts)
-        throw err;
-    }
-  }
+  return guaranteedUpdate(store, admission, target, dryRun, conditional, (current) =>
+    applyPatch(patchType, current, body),
+  );
 }
