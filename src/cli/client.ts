@@ -28,6 +28,8 @@ export interface RequestOptions {
   query?: Query;
   body?: unknown;
   contentType?: string;
+  /** The Accept header; JSON unless given. */
+  accept?: string;
   signal?: AbortSignal;
 }
 
@@ -80,6 +82,14 @@ export class ApiClient {
         `the server at ${this.server} did not answer with JSON (HTTP ${response.statusCode})`,
       );
     }
+  }
+
+  /** Like `request`, but the body as text (YAML subresources); throws ApiError on 4xx/5xx. */
+  async requestText(method: Method, path: string, options: RequestOptions = {}): Promise<string> {
+    const response = await this.#send(method, path, options, false);
+    const text = await response.body.text();
+    if (response.statusCode >= 400) throw errorFromResponse(response.statusCode, text);
+    return text;
   }
 
   /** GET a list, following `continue` tokens until the last page. */
@@ -148,7 +158,7 @@ export class ApiClient {
     }
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.#token}`,
-      accept: 'application/json',
+      accept: options.accept ?? 'application/json',
     };
     let body: string | undefined;
     if (options.body !== undefined) {

@@ -11,6 +11,10 @@ import {
 
 export interface TextWriter {
   write(text: string): unknown;
+  /** A terminal (process.stdout has it): progress is redrawn in place instead of logged. */
+  isTTY?: boolean;
+  /** Terminal width, to keep redrawn lines from wrapping. */
+  columns?: number;
 }
 
 /** The outside world of one CLI run. */
