@@ -1,5 +1,6 @@
 // `slipway wait`: block until objects meet a condition or are deleted.
 import type { Command } from 'commander';
+import { isClusterReadyWait, waitForClusterReady } from '../cluster-wait.ts';
 import type { CommandContext } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { namespaceOrDefault, objectRef, parseResourceArgs } from '../resources.ts';
@@ -19,7 +20,10 @@ export function registerWait(program: Command, ctx: CommandContext): void {
     .summary('wait until resources meet a condition or are deleted')
     .description(
       'Watch the named objects until each meets the --for condition. Exits non-zero when\n' +
-        'the timeout passes first, or when an object waited on for a condition does not exist.',
+        'the timeout passes first, or when an object waited on for a condition does not exist.\n' +
+        'A ClusterDeployment waited on for condition=Ready shows its progress, counts as Ready\n' +
+        'once the controller has seen its latest spec and no rollout is running, and fails as\n' +
+        'soon as its phase is Failed.',
     )
     .argument('<resources...>', 'KIND/NAME... or KIND NAME...')
     .requiredOption(
@@ -50,10 +54,21 @@ Examples:
       const deadline = ctx.now() + timeoutMs;
       for (const { kind, names } of targets) {
         for (const name of names) {
-          await waitForObject(client, kind, kind.namespaced ? namespace : undefined, name, wanted, {
+          const waitOptions = {
             timeoutMs: Math.max(0, deadline - ctx.now()),
             ...(ctx.signal ? { signal: ctx.signal } : {}),
-          });
+          };
+          // A cluster waited on for Ready shows its progress and stops early if it fails.
+          if (isClusterReadyWait(kind, wanted)) {
+            await waitForClusterReady(client, namespace, name, {
+              ...waitOptions,
+              out: ctx.io.stdout,
+              now: () => ctx.now(),
+            });
+          } else {
+            const ns = kind.namespaced ? namespace : undefined;
+            await waitForObject(client, kind, ns, name, wanted, waitOptions);
+          }
           ctx.out(`${objectRef(kind, name)} ${metMessage(wanted)}\n`);
         }
       }
