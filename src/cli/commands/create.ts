@@ -37,19 +37,19 @@ interface CreateClusterOptions extends ClusterWaitFlags {
 export function registerCreate(program: Command, ctx: CommandContext): void {
   const create = program
     .command('create')
-    .summary('create a resource from flags (create cluster)')
+    .summary('create a cluster from flags (create cluster)')
     .description('Create a resource from command-line flags instead of a manifest.');
   const cluster = create
     .command('cluster')
     .aliases(['clusterdeployment', 'cld'])
     .summary('create a ClusterDeployment from a template')
     .description(
-      'Build a ClusterDeployment from a ClusterTemplate and create it. Without --credential,\n' +
-        "the one Credential for the template's provider in the namespace or slipway-system\n" +
-        'is used (an error lists the choices when there are several). --set writes dotted\n' +
-        'keys into spec.config; values read as YAML scalars (4 → number, true → boolean,\n' +
-        'anything else text); --set-string keeps them as text. Prints\n' +
-        '"clusterdeployment/NAME created".',
+      'Build a ClusterDeployment from a ClusterTemplate and create it.\n\n' +
+        "Without --credential, the one Credential for the template's provider in the\n" +
+        'namespace or slipway-system is used; if there are several, an error lists them.\n' +
+        '--set writes dotted keys into spec.config, the values read as YAML scalars\n' +
+        '(4 is a number, true a boolean, anything else text); --set-string keeps text.\n' +
+        'Prints "clusterdeployment/NAME created".',
     )
     .argument('<name>', 'name of the cluster')
     .requiredOption('--template <template>', 'ClusterTemplate to build the cluster from')
@@ -66,7 +66,7 @@ export function registerCreate(program: Command, ctx: CommandContext): void {
     .option('--labels <k=v,...>', 'labels of the ClusterDeployment')
     .addOption(
       new Option(
-        '--dry-run <strategy>',
+        '--dry-run [strategy]',
         'server: run the whole server-side admission, store nothing',
       )
         .choices(['none', 'server', 'client'])
@@ -97,6 +97,7 @@ Examples:
       clusterWaitTimeout(options);
       const namespace = namespaceOrDefault(options.namespace);
       const config = clusterConfig(options);
+      const labels = options.labels === undefined ? undefined : parseLabels(options.labels);
       const client = await ctx.client(globalOptions(command));
       const credential =
         options.credential ??
@@ -111,7 +112,7 @@ Examples:
         metadata: {
           name,
           namespace,
-          ...(options.labels === undefined ? {} : { labels: parseLabels(options.labels) }),
+          ...(labels ? { labels } : {}),
         },
         spec: {
           template: options.template,

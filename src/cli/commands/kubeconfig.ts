@@ -24,8 +24,8 @@ export function registerKubeconfig(program: Command, ctx: CommandContext): void 
     .command('kubeconfig')
     .summary("print a cluster's admin kubeconfig")
     .description(
-      'Print the admin kubeconfig of a cluster (ClusterDeployment), or with -o write it to a\n' +
-        'file readable by its owner only (mode 0600, replaced whole).',
+      'Print the admin kubeconfig of a cluster (ClusterDeployment), or with -o write\n' +
+        'it to a file readable by its owner only (mode 0600, replaced whole).',
     )
     .argument('<name>', 'name of the cluster')
     .option('-n, --namespace <namespace>', 'namespace of the cluster (default "default")')

@@ -25,16 +25,17 @@ interface ScaleClusterOptions extends ClusterWaitFlags {
 export function registerScale(program: Command, ctx: CommandContext): void {
   const scale = program
     .command('scale')
-    .summary('change the size of a resource (scale cluster)')
+    .summary('resize a cluster: scale cluster NAME')
     .description('Change how many nodes a cluster has.');
   const cluster = scale
     .command('cluster')
     .aliases(['clusterdeployment', 'cld'])
     .summary("set a cluster's number of workers and control planes")
     .description(
-      'Set spec.config.workersNumber and/or controlPlaneNumber (a merge patch). The\n' +
-        'controller adds machines, or drains and removes the newest ones; control planes\n' +
-        'change one at a time so etcd keeps quorum. Prints "clusterdeployment/NAME scaled".',
+      'Set spec.config.workersNumber and/or controlPlaneNumber (a merge patch).\n' +
+        'The controller adds machines, or drains and removes the newest ones; control\n' +
+        'planes change one at a time so etcd keeps quorum.\n' +
+        'Prints "clusterdeployment/NAME scaled".',
     )
     .argument('<name>', 'name of the cluster')
     .option('--workers <n>', 'worker nodes')

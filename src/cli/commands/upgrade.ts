@@ -22,17 +22,17 @@ interface UpgradeClusterOptions extends ClusterWaitFlags {
 export function registerUpgrade(program: Command, ctx: CommandContext): void {
   const upgrade = program
     .command('upgrade')
-    .summary('move a resource to a newer template (upgrade cluster)')
+    .summary('upgrade a cluster: upgrade cluster NAME')
     .description('Upgrade a cluster along the upgrade targets of its ClusterTemplate.');
   const cluster = upgrade
     .command('cluster')
     .aliases(['clusterdeployment', 'cld'])
     .summary('switch a cluster to another template, or list the ones it may switch to')
     .description(
-      'With --template, set spec.template (a merge patch): control planes roll one at a\n' +
-        "time, then workers. Only a template listed in the current template's upgrade targets\n" +
-        'is accepted; the server says which are. Without --template, list the upgrades\n' +
-        'available to the cluster (status.availableUpgrades).',
+      'With --template, set spec.template (a merge patch): control planes roll one\n' +
+        'at a time, then workers. Only a template listed in the upgrade targets of the\n' +
+        'current one is accepted; the server says which are. Without --template, list\n' +
+        'the upgrades available to the cluster (status.availableUpgrades).',
     )
     .argument('<name>', 'name of the cluster')
     .option('--template <template>', 'ClusterTemplate to upgrade to')

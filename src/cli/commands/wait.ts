@@ -21,9 +21,9 @@ export function registerWait(program: Command, ctx: CommandContext): void {
     .description(
       'Watch the named objects until each meets the --for condition. Exits non-zero when\n' +
         'the timeout passes first, or when an object waited on for a condition does not exist.\n' +
-        'A ClusterDeployment waited on for condition=Ready shows its progress, counts as Ready\n' +
-        'once the controller has seen its latest spec and no rollout is running, and fails as\n' +
-        'soon as its phase is Failed.',
+        'A ClusterDeployment waited on for condition=Ready shows its progress, counts\n' +
+        'as Ready once the controller has seen its latest spec and no rollout is\n' +
+        'running, and fails as soon as its phase is Failed.',
     )
     .argument('<resources...>', 'KIND/NAME... or KIND NAME...')
     .requiredOption(
