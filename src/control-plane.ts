@@ -1,6 +1,8 @@
 // The controllers and the providers they drive, wired together: the half of the
 // composition root that runs clusters (src/server.ts adds the API server on top, and
 // the controller tests start exactly this). Nothing here runs at import time.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ClusterDeployment } from './api/kinds/cluster-deployment.ts';
 import type { Machine } from './api/kinds/machine.ts';
@@ -17,7 +19,10 @@ import { ValuesSchemaCompiler } from './controllers/values.ts';
 import type { Metrics } from './metrics/registry.ts';
 import { createBootstrapRegistry } from './providers/bootstrap/registry.ts';
 import { createInfrastructureRegistry } from './providers/infrastructure/registry.ts';
-import { openSimClusterRegistry } from './providers/infrastructure/sim/child-api/registry.ts';
+import {
+  openSimClusterRegistry,
+  type PersistentSimClusterRegistry,
+} from './providers/infrastructure/sim/child-api/registry.ts';
 import {
   startSimChildApi,
   type SimChildApi,
@@ -58,13 +63,31 @@ export interface ControlPlane {
   close(): Promise<void>;
 }
 
+/**
+ * The simulated clusters' kubeconfigs and boot data name the child API's address, as a
+ * real cluster's name its VIP: keep the port across restarts (remembered in the data
+ * directory) so clusters created before a restart stay reachable.
+ */
+async function startSimChildApiOnStablePort(
+  registry: PersistentSimClusterRegistry,
+  dataDir: string,
+  requestedPort: number | undefined,
+): Promise<SimChildApi> {
+  const portFile = join(dataDir, 'sim', 'child-api.port');
+  const remembered = Number((await readFile(portFile, 'utf8').catch(() => '')).trim());
+  const port = requestedPort ?? (Number.isInteger(remembered) && remembered > 0 ? remembered : 0);
+  const childApi = await startSimChildApi({ registry, port });
+  if (childApi.port !== remembered) {
+    await mkdir(dirname(portFile), { recursive: true });
+    await writeFile(portFile, `${childApi.port}\n`);
+  }
+  return childApi;
+}
+
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const { store, dataDir, logger } = opts;
   const simRegistry = openSimClusterRegistry({ dataDir });
-  const childApi = await startSimChildApi({
-    registry: simRegistry,
-    ...(opts.simApiPort !== undefined ? { port: opts.simApiPort } : {}),
-  });
+  const childApi = await startSimChildApiOnStablePort(simRegistry, dataDir, opts.simApiPort);
   const hypervisor = await openSimHypervisor({
     dataDir,
     registry: simRegistry,

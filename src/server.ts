@@ -1,5 +1,6 @@
-// The composition root: the one place that wires store, garbage collector, compactor
-// and API server together. Nothing else constructs these; nothing runs at import time.
+// The composition root: the one place that wires store, garbage collector, compactor,
+// API server and the control plane (controllers and providers, src/control-plane.ts)
+// together. Nothing else constructs these; nothing runs at import time.
 import { mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
@@ -8,6 +9,12 @@ import { kinds } from './api/registry.ts';
 import { bearerTokenAuthenticator, ensureAdminToken } from './apiserver/authn.ts';
 import { buildApiServer } from './apiserver/server.ts';
 import { ensureServingCertificate } from './apiserver/tls.ts';
+import { startControlPlane, type ControlPlaneOptions } from './control-plane.ts';
+import { DataDirLock } from './controllers/runtime/data-dir-lock.ts';
+import { seedDemo } from './demo/seed.ts';
+import { createMetrics } from './metrics/registry.ts';
+import { instrumentStore } from './metrics/store-instrumentation.ts';
+import type { LatencyProfileName } from './providers/infrastructure/sim/latency.ts';
 import { Compactor } from './store/compactor.ts';
 import { GarbageCollector } from './store/garbage-collector.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
@@ -21,6 +28,14 @@ export interface ServerOptions {
   tlsCert?: string;
   tlsKey?: string;
   logger?: Logger;
+  /** Publish the demo Credential and ClusterTemplates on the simulated provider. */
+  demo?: boolean;
+  /** Latency profile of the simulated hypervisor (default `fast`). */
+  simLatency?: LatencyProfileName;
+  /** Port of the simulated child clusters' API on 127.0.0.1 (default: any free port). */
+  simApiPort?: number;
+  /** Controller tunables (tests shorten the poll intervals). */
+  controllers?: Pick<ControlPlaneOptions, 'clusterSettings' | 'machineSettings' | 'manager'>;
 }
 
 export interface RunningServer {
@@ -29,6 +44,10 @@ export interface RunningServer {
   adminTokenPath: string;
   /** SHA-256 fingerprint of the serving certificate (absent with --insecure-http). */
   certificateFingerprint?: string;
+  /** Demo objects created at this start (empty without --demo or when they existed). */
+  demoObjectsCreated: string[];
+  /** URL of the simulated child clusters' API. */
+  simApiUrl: string;
   close(): Promise<void>;
 }
 
@@ -63,9 +82,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const logger = opts.logger ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'info' });
 
-  const store = await openSqliteStore({ dataDir });
+  const metrics = createMetrics();
+  const rawStore = await openSqliteStore({ dataDir });
+  const store = instrumentStore(rawStore, metrics);
   const gc = new GarbageCollector({ store, kinds, logger: logger.child({ component: 'gc' }) });
   const compactor = new Compactor({ store, logger: logger.child({ component: 'compactor' }) });
+  const demoObjectsCreated = opts.demo ? await seedDemo(store) : [];
   const adminToken = await ensureAdminToken(dataDir);
 
   const tls = opts.insecureHttp
@@ -79,10 +101,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     authenticate: bearerTokenAuthenticator(adminToken),
     logger: logger.child({ component: 'apiserver' }),
     version: { version: await packageVersion() },
+    metrics: metrics.registry,
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
   });
   await gc.start();
   compactor.start();
+  const controlPlane = await startControlPlane({
+    store,
+    dataDir,
+    logger,
+    metrics,
+    leaderElector: new DataDirLock({ dataDir, logger: logger.child({ component: 'leader' }) }),
+    simLatency: opts.simLatency ?? 'fast',
+    ...(opts.simApiPort !== undefined ? { simApiPort: opts.simApiPort } : {}),
+    ...opts.controllers,
+  });
   await app.listen({ host, port });
 
   const address = app.server.address();
@@ -95,10 +128,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     url,
     adminTokenPath: resolve(dataDir, 'admin.token'),
     ...(tls?.fingerprint ? { certificateFingerprint: tls.fingerprint } : {}),
+    demoObjectsCreated,
+    simApiUrl: controlPlane.childApi.url,
     async close() {
       if (closed) return;
       closed = true;
       await app.close();
+      await controlPlane.close();
       compactor.stop();
       await gc.stop();
       await store.close();

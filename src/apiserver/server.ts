@@ -25,6 +25,7 @@ import {
 import { decodeBody, defaultBodyLimitBytes } from './body.ts';
 import { registerDiscoveryRoutes, type VersionInfo } from './routes/discovery.ts';
 import { registerResourceRoutes } from './routes/resources.ts';
+import { registerMetricsRoute, type MetricsSource } from './routes/metrics.ts';
 import { closeActiveWatches, type ActiveWatch } from './routes/watch.ts';
 import { resourceRoutes, verbOf, type ResourceParams } from './routes/target.ts';
 import { failureStatus, toSlipwayError } from './status.ts';
@@ -46,6 +47,8 @@ export interface ApiServerOptions {
   kinds?: readonly KindDefinition[];
   /** Interval of BOOKMARK events on watches that allow them; default 60 s. */
   watchBookmarkIntervalMs?: number;
+  /** Served at /metrics (a prom-client Registry). */
+  metrics?: MetricsSource;
 }
 
 declare module 'fastify' {
@@ -128,6 +131,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     kinds,
     version: opts.version ?? { version: '0.0.0-dev' },
   });
+  if (opts.metrics) registerMetricsRoute(app, opts.metrics);
   registerResourceRoutes(app, {
     store: opts.store,
     admission: createAdmission(kinds),

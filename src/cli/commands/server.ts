@@ -10,7 +10,12 @@ interface ServerCommandOptions {
   insecureHttp?: boolean;
   tlsCert?: string;
   tlsKey?: string;
+  demo?: boolean;
+  simLatency: string;
+  simApiPort?: string;
 }
+
+const simLatencies = ['zero', 'fast', 'default'] as const;
 
 export function registerServer(program: Command, ctx: CommandContext): void {
   program
@@ -30,6 +35,16 @@ export function registerServer(program: Command, ctx: CommandContext): void {
     .option('--insecure-http', 'serve plain HTTP (loopback addresses only)')
     .option('--tls-cert <file>', 'PEM certificate to serve instead of the generated one')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--demo', 'publish a sim Credential and K3s ClusterTemplates (created when missing)')
+    .option(
+      '--sim-latency <profile>',
+      `latency of the simulated hypervisor: ${simLatencies.join(', ')}`,
+      'fast',
+    )
+    .option(
+      '--sim-api-port <port>',
+      "port of the simulated clusters' Kubernetes API on 127.0.0.1 (default: any free port)",
+    )
     .action(async (options: ServerCommandOptions) => {
       await runServer(ctx, options);
     });
@@ -46,6 +61,19 @@ async function runServer(ctx: CommandContext, options: ServerCommandOptions): Pr
   if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) {
     throw new CliError('--tls-cert and --tls-key must be given together');
   }
+  const simLatency = simLatencies.find((name) => name === options.simLatency);
+  if (!simLatency) {
+    throw new CliError(
+      `--sim-latency: "${options.simLatency}" is not one of ${simLatencies.join(', ')}`,
+    );
+  }
+  const simApiPort = options.simApiPort === undefined ? undefined : Number(options.simApiPort);
+  if (
+    simApiPort !== undefined &&
+    !(Number.isInteger(simApiPort) && simApiPort >= 0 && simApiPort < 65536)
+  ) {
+    throw new CliError(`--sim-api-port: "${options.simApiPort}" is not a port number`);
+  }
   const dataDir = resolve(options.dataDir ?? (ctx.io.env['SLIPWAY_DATA_DIR'] || '.data'));
   // Loaded here so that other commands never load the server and its dependencies.
   const { startServer } = await import('../../server.ts');
@@ -55,6 +83,9 @@ async function runServer(ctx: CommandContext, options: ServerCommandOptions): Pr
     ...(options.insecureHttp ? { insecureHttp: true } : {}),
     ...(options.tlsCert ? { tlsCert: resolve(options.tlsCert) } : {}),
     ...(options.tlsKey ? { tlsKey: resolve(options.tlsKey) } : {}),
+    ...(options.demo ? { demo: true } : {}),
+    simLatency,
+    ...(simApiPort !== undefined ? { simApiPort } : {}),
   });
   const fingerprint: unknown =
     'certificateFingerprint' in server ? server.certificateFingerprint : undefined;
@@ -63,6 +94,7 @@ async function runServer(ctx: CommandContext, options: ServerCommandOptions): Pr
       url: server.url,
       tokenPath: server.adminTokenPath,
       selfSigned: !options.insecureHttp && !options.tlsCert,
+      demo: Boolean(options.demo),
       ...(typeof fingerprint === 'string' ? { fingerprint } : {}),
     }),
   );
@@ -76,9 +108,10 @@ export function usageBanner(banner: {
   url: string;
   tokenPath: string;
   selfSigned: boolean;
+  demo?: boolean;
   fingerprint?: string;
 }): string {
-  const { url, tokenPath, selfSigned, fingerprint } = banner;
+  const { url, tokenPath, selfSigned, fingerprint, demo } = banner;
   const token = shellQuote(tokenPath);
   const skip = selfSigned ? ' SLIPWAY_INSECURE_SKIP_TLS_VERIFY=true' : '';
   const skipFlag = selfSigned ? ' --insecure-skip-tls-verify' : '';
@@ -93,6 +126,16 @@ export function usageBanner(banner: {
     '  slipway get clustertemplates',
     'or save the connection once:',
     `  slipway login --server ${url} --token "$(cat ${token})"${skipFlag}`,
+    ...(demo
+      ? [
+          '',
+          'Demo: K3s ClusterTemplates on the simulated provider are published (slipway get ct -A).',
+          '  slipway apply -f examples/sim-cluster.yaml',
+          '  slipway wait clusterdeployment/demo --for=condition=Ready --timeout=2m',
+          '  slipway kubeconfig demo > demo.kubeconfig',
+          '  kubectl --kubeconfig demo.kubeconfig get nodes',
+        ]
+      : []),
     '',
     'Press Ctrl-C to stop.',
     '',
