@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Debian packages the test suite uses, installed when missing (npm test runs this first,
+# so `npm ci && npm test` works on a fresh machine; .ci/run relies on it too):
+# - cloud-init: its own schema validator checks every rendered bootstrap document;
+# - kubectl (Debian's kubernetes-client when the machine has none): reads the
+#   kubeconfigs Slipway hands out.
+set -euo pipefail
+
+packages=()
+command -v cloud-init >/dev/null || packages+=(cloud-init)
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
+((${#packages[@]})) || exit 0
+
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+  echo "The tests need these Debian packages: ${packages[*]}." >&2
+  echo "Install them (sudo apt-get install ${packages[*]}) and run the tests again." >&2
+  exit 1
+fi
+echo "Installing Debian packages the tests need: ${packages[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
