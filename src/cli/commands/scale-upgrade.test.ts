@@ -23,7 +23,10 @@ const cluster = (
   spec: {
     template: 'k3s-v1',
     credential: 'sim',
-    config: { workersNumber: 1, machine: { vcpu: 2 } },
+    // Template values beside the sizes, which a scale must keep.
+    config: { workersNumber: 1, machine: { vcpu: 2 } } as NonNullable<
+      ClusterDeployment['spec']['config']
+    >,
   },
 });
 
