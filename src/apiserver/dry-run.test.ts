@@ -6,6 +6,7 @@ import {
   base,
   causeFields,
   clusterDeployment,
+  clusterTemplate,
   pick,
   startTestServer,
   type TestServer,
@@ -22,6 +23,9 @@ describe('server-side dry run', () => {
   let s: TestServer;
   before(async () => {
     s = await startTestServer();
+    await s.store.create(clusterTemplate('k3s-small', 'default', ['other']));
+    await s.store.create(clusterTemplate('other'));
+    await s.store.create(clusterTemplate('k3s-large'));
   });
   after(() => s.close());
 
@@ -50,6 +54,13 @@ describe('server-side dry run', () => {
     );
     assert.equal(put.statusCode, 200);
     assert.equal(pick(put.json<unknown>(), 'spec.template'), 'other');
+    // A dry run checks the upgrade path as a real write would.
+    const offChain = await s.call(
+      'PUT',
+      `${cds}/real?dryRun=All`,
+      clusterDeployment('real', 'default', { template: 'k3s-large' }),
+    );
+    assert.deepEqual(causeFields(assertStatus(offChain, 422, 'Invalid')), ['spec.template']);
     const patch = await s.call(
       'PATCH',
       `${cds}/real?dryRun=All`,

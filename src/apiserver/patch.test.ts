@@ -2,7 +2,14 @@
 // resourceVersion in a patch, races between patches, and unsupported patch types.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { base, clusterDeployment, pick, startTestServer, type TestServer } from './test-support.ts';
+import {
+  base,
+  clusterDeployment,
+  clusterTemplate,
+  pick,
+  startTestServer,
+  type TestServer,
+} from './test-support.ts';
 
 const cds = `${base}/namespaces/default/clusterdeployments`;
 const mergePatch = { 'content-type': 'application/merge-patch+json' };
@@ -17,6 +24,9 @@ describe('PATCH', () => {
   let s: TestServer;
   before(async () => {
     s = await startTestServer();
+    // The JSON patch below upgrades the cluster: admission checks the template chain.
+    await s.store.create(clusterTemplate('k3s-small', 'default', ['k3s-large']));
+    await s.store.create(clusterTemplate('k3s-large'));
     assert.equal((await s.call('POST', cds, clusterDeployment('beta'))).statusCode, 201);
   });
   after(() => s.close());

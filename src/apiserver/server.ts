@@ -10,11 +10,13 @@ import {
   SlipwayError,
   Group,
   StatusReason,
+  isSlipwayError,
   kinds as allKinds,
   type KindDefinition,
 } from '../api/index.ts';
 import type { Store } from '../store/types.ts';
 import { createAdmission } from './admission/pipeline.ts';
+import type { ObjectLookup } from './admission/types.ts';
 import type { Authenticator, UserInfo } from './authn.ts';
 import {
   adminAuthorizer,
@@ -134,12 +136,24 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
   if (opts.metrics) registerMetricsRoute(app, opts.metrics);
   registerResourceRoutes(app, {
     store: opts.store,
-    admission: createAdmission(kinds),
+    admission: createAdmission(kinds, { lookup: storeLookup(opts.store) }),
     active: activeWatches,
     bookmarkIntervalMs: opts.watchBookmarkIntervalMs ?? 60_000,
   });
   await app.ready();
   return app;
+}
+
+/** Admission's view of the store: an object, or undefined when there is none. */
+function storeLookup(store: Store): ObjectLookup {
+  return async (kind, namespace, name) => {
+    try {
+      return await store.get(kind, namespace, name);
+    } catch (err: unknown) {
+      if (isSlipwayError(err, StatusReason.NotFound)) return undefined;
+      throw err;
+    }
+  };
 }
 
 function authenticationHook(authenticate: Authenticator) {

@@ -84,12 +84,20 @@ export function clusterDeployment(
   };
 }
 
-export function clusterTemplate(name: string, namespace = 'default'): AnyResource {
+export function clusterTemplate(
+  name: string,
+  namespace = 'default',
+  upgradeTargets?: string[],
+): AnyResource {
   return {
     apiVersion: ApiVersion,
     kind: 'ClusterTemplate',
     metadata: { name, namespace },
-    spec: { provider: 'sim', distribution: { name: 'k3s', version: 'v1.31.4+k3s1' } },
+    spec: {
+      provider: 'sim',
+      distribution: { name: 'k3s', version: 'v1.31.4+k3s1' },
+      ...(upgradeTargets !== undefined ? { upgradeTargets } : {}),
+    },
   };
 }
 

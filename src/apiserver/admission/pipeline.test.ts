@@ -16,7 +16,8 @@ import { createAdmission } from './pipeline.ts';
 import type { AdmissionRequest } from './types.ts';
 import { fieldPath } from './validate.ts';
 
-const admission = createAdmission(kinds);
+// No rule here reads other objects (upgrade-path.test.ts covers the one that does).
+const admission = createAdmission(kinds, { lookup: () => Promise.resolve(undefined) });
 
 function cd(
   spec: Record<string, unknown> = {},
@@ -35,15 +36,17 @@ function create(
   body: unknown,
   kind = clusterDeploymentKind,
   namespace: string | null = 'default',
-): AnyResource {
+): Promise<AnyResource> {
   const req: AdmissionRequest = { operation: 'create', kind, body };
   if (namespace !== null) req.namespace = namespace;
   return admission.admit(req);
 }
 
-function rejection(fn: () => unknown): { reason: string; causes: FieldCause[] } {
+async function rejection(
+  fn: () => Promise<unknown>,
+): Promise<{ reason: string; causes: FieldCause[] }> {
   try {
-    fn();
+    await fn();
   } catch (err: unknown) {
     assert.ok(isSlipwayError(err), String(err));
     return { reason: err.reason, causes: err.details.causes ?? [] };
@@ -52,20 +55,23 @@ function rejection(fn: () => unknown): { reason: string; causes: FieldCause[] } 
 }
 
 describe('admission pipeline', () => {
-  it('admits a valid object and fills in what the URL implies', () => {
-    const obj = create({ metadata: { name: 'ok' }, spec: { template: 't', credential: 'c' } });
+  it('admits a valid object and fills in what the URL implies', async () => {
+    const obj = await create({
+      metadata: { name: 'ok' },
+      spec: { template: 't', credential: 'c' },
+    });
     assert.equal(obj.apiVersion, ApiVersion);
     assert.equal(obj.kind, 'ClusterDeployment');
     assert.equal(obj.metadata.namespace, 'default');
   });
 
-  it('drops status on create and main-resource update', () => {
-    const obj = create({ ...cd(), status: { phase: 'Ready' } });
+  it('drops status on create and main-resource update', async () => {
+    const obj = await create({ ...cd(), status: { phase: 'Ready' } });
     assert.equal(obj.status, undefined);
   });
 
-  it('reports every schema problem at once, with paths', () => {
-    const { reason, causes } = rejection(() =>
+  it('reports every schema problem at once, with paths', async () => {
+    const { reason, causes } = await rejection(() =>
       create(
         cd({
           config: { workersNumber: 1.5 },
@@ -83,32 +89,32 @@ describe('admission pipeline', () => {
     assert.ok(causes.every((c) => c.reason));
   });
 
-  it('lets free-form config values through (the template validates them)', () => {
-    const obj = create(
+  it('lets free-form config values through (the template validates them)', async () => {
+    const obj = await create(
       cd({ config: { workersNumber: 2, machineSize: 'large', network: { vlan: 20 } } }),
     );
     assert.equal((obj.spec as { config: { machineSize: string } }).config.machineSize, 'large');
   });
 
-  it('checks names by the kind: labels for ClusterDeployment, subdomains for ClusterTemplate', () => {
+  it('checks names by the kind: labels for ClusterDeployment, subdomains for ClusterTemplate', async () => {
     assert.deepEqual(
-      rejection(() => create(cd({}, { name: 'a.b' }))).causes.map((c) => c.field),
+      (await rejection(() => create(cd({}, { name: 'a.b' })))).causes.map((c) => c.field),
       ['metadata.name'],
     );
     const template = {
       metadata: { name: 'k3s.v1-31' },
       spec: { provider: 'sim', distribution: { name: 'k3s', version: 'v1' } },
     };
-    assert.equal(create(template, clusterTemplateKind).metadata.name, 'k3s.v1-31');
+    assert.equal((await create(template, clusterTemplateKind)).metadata.name, 'k3s.v1-31');
   });
 
-  it('reports name and schema problems in one answer', () => {
-    const { causes } = rejection(() => create(cd({ workerNumber: 3 }, { name: 'Bad_Name' })));
+  it('reports name and schema problems in one answer', async () => {
+    const { causes } = await rejection(() => create(cd({ workerNumber: 3 }, { name: 'Bad_Name' })));
     assert.deepEqual(
       causes.map((c) => c.field),
       ['metadata.name', 'spec.workerNumber'],
     );
-    const missing = rejection(() => create(cd({}, {})));
+    const missing = await rejection(() => create(cd({}, {})));
     assert.deepEqual(
       missing.causes.map((c) => c.field),
       ['metadata.name'],
@@ -116,8 +122,8 @@ describe('admission pipeline', () => {
     );
   });
 
-  it('reports label problems together with schema problems', () => {
-    const { causes } = rejection(() =>
+  it('reports label problems together with schema problems', async () => {
+    const { causes } = await rejection(() =>
       create(cd({ workerNumber: 3 }, { name: 'a', labels: { good: 'not ok' } })),
     );
     assert.deepEqual(
@@ -126,36 +132,36 @@ describe('admission pipeline', () => {
     );
   });
 
-  it('quotes what the schema asks for without changing its case', () => {
-    const { causes } = rejection(() =>
+  it('quotes what the schema asks for without changing its case', async () => {
+    const { causes } = await rejection(() =>
       create({ metadata: { name: 's' }, data: { a: 'not base64!' } }, secretKind),
     );
     assert.match(causes[0]?.message ?? '', /\^\[A-Za-z0-9\+\/\]\*=\{0,2\}\$/);
   });
 
-  it('truncates generateName so the generated name still fits', () => {
-    const obj = create(cd({}, { generateName: `${'x'.repeat(80)}-` }));
+  it('truncates generateName so the generated name still fits', async () => {
+    const obj = await create(cd({}, { generateName: `${'x'.repeat(80)}-` }));
     assert.equal(obj.metadata.name.length, 63);
     assert.match(obj.metadata.name, /^x{58}[a-z0-9]{5}$/);
   });
 
-  it('rejects a namespace on a cluster-scoped kind', () => {
+  it('rejects a namespace on a cluster-scoped kind', async () => {
     const pool = {
       metadata: { name: 'p', namespace: 'default' },
       spec: { addresses: ['10.0.0.1'], prefix: 24 },
     };
     assert.deepEqual(
-      rejection(() => create(pool, ipPoolKind, null)).causes.map((c) => c.field),
+      (await rejection(() => create(pool, ipPoolKind, null))).causes.map((c) => c.field),
       ['metadata.namespace'],
     );
     assert.equal(
-      create({ ...pool, metadata: { name: 'p' } }, ipPoolKind, null).metadata.namespace,
+      (await create({ ...pool, metadata: { name: 'p' } }, ipPoolKind, null)).metadata.namespace,
       undefined,
     );
   });
 
-  it('applies schema defaults and folds stringData into data', () => {
-    const secret = create(
+  it('applies schema defaults and folds stringData into data', async () => {
+    const secret = await create(
       { metadata: { name: 's' }, data: { a: 'YQ==' }, stringData: { a: 'override', b: 'é' } },
       secretKind,
     );
@@ -167,8 +173,8 @@ describe('admission pipeline', () => {
     assert.equal(secret['stringData'], undefined);
   });
 
-  it('compares the stored object on update', () => {
-    const old = create(
+  it('compares the stored object on update', async () => {
+    const old = await create(
       {
         metadata: { name: 'tpl' },
         spec: { provider: 'sim', distribution: { name: 'k3s', version: 'v1' } },
@@ -185,11 +191,11 @@ describe('admission pipeline', () => {
         body,
         oldObject: old,
       });
-    const same = update(
+    const same = await update(
       structuredClone({ ...old, metadata: { ...old.metadata, labels: { a: 'b' } } }),
     );
     assert.deepEqual(same.metadata.labels, { a: 'b' });
-    const changed = rejection(() =>
+    const changed = await rejection(() =>
       update({
         ...structuredClone(old),
         spec: { provider: 'proxmox', distribution: { name: 'k3s', version: 'v1' } },
@@ -200,20 +206,24 @@ describe('admission pipeline', () => {
       ['spec'],
     );
     assert.equal(
-      rejection(() => update({ ...structuredClone(old), metadata: { name: 'tpl', uid: 'u2' } }))
-        .reason,
+      (
+        await rejection(() =>
+          update({ ...structuredClone(old), metadata: { name: 'tpl', uid: 'u2' } }),
+        )
+      ).reason,
       'Conflict',
     );
     assert.equal(
-      rejection(() => update({ ...structuredClone(old), metadata: { name: 'other' } })).reason,
+      (await rejection(() => update({ ...structuredClone(old), metadata: { name: 'other' } })))
+        .reason,
       'BadRequest',
     );
   });
 
-  it('builds a status update from the stored object and the new status', () => {
-    const old = create(cd());
+  it('builds a status update from the stored object and the new status', async () => {
+    const old = await create(cd());
     old.metadata.resourceVersion = '7';
-    const view = admission.admit({
+    const view = await admission.admit({
       operation: 'update',
       kind: clusterDeploymentKind,
       namespace: 'default',
@@ -231,12 +241,16 @@ describe('admission pipeline', () => {
     assert.equal(view.metadata.resourceVersion, '7');
   });
 
-  it('rejects bodies that are not one object', () => {
+  it('rejects bodies that are not one object', async () => {
     for (const body of [undefined, [], 'text', 3, null]) {
-      assert.equal(rejection(() => create(body)).reason, 'BadRequest', JSON.stringify(body));
+      assert.equal(
+        (await rejection(() => create(body))).reason,
+        'BadRequest',
+        JSON.stringify(body),
+      );
     }
     assert.deepEqual(
-      rejection(() => create({ ...cd(), metadata: 'a' })).causes.map((c) => c.field),
+      (await rejection(() => create({ ...cd(), metadata: 'a' }))).causes.map((c) => c.field),
       ['metadata'],
     );
   });

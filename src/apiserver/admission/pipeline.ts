@@ -1,7 +1,7 @@
-// The admission pipeline, in order: decode → names → schema → defaults → immutability.
-// Each step either changes the object or fails with a 4xx SlipwayError (name and schema
-// problems are reported together). The caller writes to the store only with what
-// `admit` returns, so nothing is stored when a step fails.
+// The admission pipeline, in order: decode → names → schema → defaults → immutability
+// → upgrade path. Each step either changes the object or fails with a 4xx SlipwayError
+// (name and schema problems are reported together). The caller writes to the store only
+// with what `admit` returns, so nothing is stored when a step fails.
 import {
   invalid,
   type AnyResource,
@@ -12,19 +12,25 @@ import { decodeObject } from './decode.ts';
 import { createDefaulter } from './defaults.ts';
 import { checkImmutableFields } from './immutability.ts';
 import { checkNames } from './names.ts';
-import type { AdmissionContext, AdmissionRequest } from './types.ts';
+import type { AdmissionContext, AdmissionRequest, ObjectLookup } from './types.ts';
+import { checkUpgradePath } from './upgrade-path.ts';
 import { createSchemaValidator } from './validate.ts';
 
 export interface Admission {
-  /** The object to store, admitted; throws BadRequest or Invalid (with causes) otherwise. */
-  admit(req: AdmissionRequest): AnyResource;
+  /** The object to store, admitted; rejects with BadRequest or Invalid (with causes) otherwise. */
+  admit(req: AdmissionRequest): Promise<AnyResource>;
 }
 
-export function createAdmission(kinds: readonly KindDefinition[]): Admission {
+export interface AdmissionDeps {
+  /** Reads the other objects a rule depends on (the templates of an upgrade). */
+  lookup: ObjectLookup;
+}
+
+export function createAdmission(kinds: readonly KindDefinition[], deps: AdmissionDeps): Admission {
   const validateSchema = createSchemaValidator(kinds);
   const applyDefaults = createDefaulter(kinds);
   return {
-    admit(request) {
+    async admit(request) {
       const ctx: AdmissionContext = { request, object: decodeObject(request) };
       // Name and schema problems are reported together, once per field, so one
       // round trip shows everything wrong with the object.
@@ -40,6 +46,7 @@ export function createAdmission(kinds: readonly KindDefinition[]): Admission {
       }
       applyDefaults(ctx);
       checkImmutableFields(ctx);
+      await checkUpgradePath(ctx, deps.lookup);
       return ctx.object;
     },
   };

@@ -19,6 +19,16 @@ export interface AdmissionRequest {
   oldObject?: AnyResource;
 }
 
+/**
+ * Reads a stored object during admission (e.g. the templates an upgrade moves between);
+ * undefined when there is none. Given by the API server, from the store.
+ */
+export type ObjectLookup = (
+  kind: string,
+  namespace: string | undefined,
+  name: string,
+) => Promise<AnyResource | undefined>;
+
 export interface AdmissionContext {
   readonly request: AdmissionRequest;
   /** The object under admission, once decoded. */

@@ -151,11 +151,13 @@ async function create(
     ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
     body: object,
   });
-  if (!isGeneratedName(body)) return store.create(admission.admit(request(body)), { dryRun });
+  if (!isGeneratedName(body)) return store.create(await admission.admit(request(body)), { dryRun });
   // A generated name can collide with an existing one; draw another, as Kubernetes clients would.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await store.create(admission.admit(request(structuredClone(body))), { dryRun });
+      return await store.create(await admission.admit(request(structuredClone(body))), {
+        dryRun,
+      });
     } catch (err: unknown) {
       if (!isSlipwayError(err, StatusReason.AlreadyExists) || attempt >= maxAttempts) throw err;
     }
@@ -208,12 +210,8 @@ async function guaranteedUpdate(
       body['metadata'] = { ...meta, resourceVersion: current.metadata.resourceVersion };
     }
     try {
-      return await write(
-        store,
-        target,
-        admission.admit(updateRequest(target, body, current)),
-        dryRun,
-      );
+      const admitted = await admission.admit(updateRequest(target, body, current));
+      return await write(store, target, admitted, dryRun);
     } catch (err: unknown) {
       if (conditional || !isSlipwayError(err, StatusReason.Conflict) || attempt >= maxAttempts)
         throw err;
