@@ -76,7 +76,7 @@ const layerRules = layers.map(({ dir, forbidden }) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'web/dist/**'] },
+  { ignores: ['node_modules/**', '.data/**', 'web/dist/**', '**/.scratch/**', 'tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
