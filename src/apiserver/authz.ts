@@ -5,6 +5,13 @@ import { AdminGroup, type UserInfo } from './authn.ts';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 
+/**
+ * Subresources the API serves. `status` is written by controllers; `kubeconfig` (verb
+ * `get`, ClusterDeployment only) hands out a cluster's admin credentials, so a policy
+ * decides on it apart from reading the cluster (e.g. members yes, viewers no).
+ */
+export type Subresource = 'status' | 'kubeconfig';
+
 /** What a request wants to do, as in Kubernetes `authorizer.Attributes`. */
 export type RequestAttributes =
   | {
@@ -13,6 +20,10 @@ export type RequestAttributes =
       apiGroup: string;
       /** Plural, e.g. `clusterdeployments`. */
       resource: string;
+      /**
+       * As written in the URL: one of the Subresources, or a name the server answers
+       * with 404 once authorized (as Kubernetes, authorization comes first).
+       */
       subresource?: string;
       namespace?: string;
       name?: string;

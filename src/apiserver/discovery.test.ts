@@ -50,6 +50,16 @@ describe('discovery', () => {
       const status = list.resources.find((r) => r['name'] === `${kind.plural}/status`);
       assert.equal(Boolean(status), kind.hasStatus, `${kind.plural}/status`);
     }
+    const kubeconfigs = list.resources.filter((r) => String(r['name']).endsWith('/kubeconfig'));
+    assert.deepEqual(kubeconfigs, [
+      {
+        name: 'clusterdeployments/kubeconfig',
+        singularName: '',
+        namespaced: true,
+        kind: 'ClusterDeployment',
+        verbs: ['get'],
+      },
+    ]);
   });
 
   it('answers health, readiness and version', async () => {
@@ -127,6 +137,15 @@ describe('OpenAPI', () => {
       }
       assert.equal(Boolean(doc.paths[`${collection}/{name}/status`]), kind.hasStatus);
     }
+    const kubeconfigPaths = Object.keys(doc.paths).filter((p) => p.endsWith('/kubeconfig'));
+    assert.deepEqual(kubeconfigPaths, [
+      '/apis/slipway.dev/v1alpha1/namespaces/{namespace}/clusterdeployments/{name}/kubeconfig',
+    ]);
+    const read = doc.paths[kubeconfigPaths[0] ?? '']?.['get'];
+    assert.equal(read?.operationId, 'readNamespacedClusterDeploymentKubeconfig');
+    assert.deepEqual(pick(read?.responses, '200.content'), {
+      'application/yaml': { schema: { type: 'string' } },
+    });
     const operationIds = Object.values(doc.paths).flatMap((item) =>
       Object.values(item).flatMap((op) =>
         op && typeof op === 'object' && 'operationId' in op ? [op.operationId] : [],

@@ -13,7 +13,8 @@ import {
 import { JsonPatchType, MergePatchType } from './body.ts';
 import { DeleteOptionsSchema } from './delete-options.ts';
 import { toOpenApiSchema, type JsonSchema } from './openapi-schema.ts';
-import { apiBase } from './routes/target.ts';
+import { kubeconfigMediaType } from './routes/kubeconfig.ts';
+import { apiBase, servesKubeconfig } from './routes/target.ts';
 
 export interface OpenApiDocument {
   openapi: string;
@@ -196,6 +197,22 @@ function kindPaths(kind: KindDefinition, paths: OpenApiDocument['paths']): void 
     },
   };
   if (kind.hasStatus) paths[`${collection}/{name}/status`] = item('Status');
+  if (servesKubeconfig(kind)) {
+    paths[`${collection}/{name}/kubeconfig`] = {
+      parameters: [...nsParam, nameParam],
+      get: {
+        operationId: id('read', 'Kubeconfig'),
+        tags,
+        responses: {
+          '200': {
+            description: 'The admin kubeconfig of the cluster',
+            content: { [kubeconfigMediaType]: { schema: { type: 'string' } } },
+          },
+          default: { description: 'Failure', content: json(ref('Status')) },
+        },
+      },
+    };
+  }
 }
 
 export function buildOpenApiDocument(

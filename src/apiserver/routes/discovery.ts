@@ -11,7 +11,7 @@ import {
 import type { Store } from '../../store/types.ts';
 import { buildOpenApiDocument, openApiIndex } from '../openapi.ts';
 import { failureStatus } from '../status.ts';
-import { apiBase } from './target.ts';
+import { apiBase, servesKubeconfig } from './target.ts';
 
 export interface VersionInfo {
   version: string;
@@ -53,6 +53,15 @@ export function apiResourceList(kinds: readonly KindDefinition[]) {
         namespaced: kind.namespaced,
         kind: kind.kind,
         verbs: ['get', 'patch', 'update'],
+      });
+    }
+    if (servesKubeconfig(kind)) {
+      resources.push({
+        name: `${kind.plural}/kubeconfig`,
+        singularName: '',
+        namespaced: kind.namespaced,
+        kind: kind.kind,
+        verbs: ['get'],
       });
     }
   }

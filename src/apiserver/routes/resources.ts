@@ -1,4 +1,5 @@
-// The resource routes: get, list, watch, create, update (and status), patch, delete.
+// The resource routes: get, list, watch, create, update (and status), patch, delete,
+// and a ClusterDeployment's kubeconfig (kubeconfig.ts).
 // Every write goes admission → store; a dry run runs both and the store writes nothing.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -16,6 +17,7 @@ import { JsonPatchType, MergePatchType, mediaType } from '../body.ts';
 import { parseDeleteOptions } from '../delete-options.ts';
 import { applyPatch, patchSetsResourceVersion, type PatchType } from '../patch.ts';
 import { parseDryRun, parseReadQuery, type Query } from '../query.ts';
+import { kubeconfigMediaType, readClusterKubeconfig } from './kubeconfig.ts';
 import {
   methodNotAllowed,
   resolveTarget,
@@ -59,6 +61,11 @@ async function handle(
   if (verb === undefined) throw methodNotAllowed(req.method, params);
   const { store, admission } = deps;
   const kind = target.kind.kind;
+  if (target.subresource === 'kubeconfig') {
+    if (verb !== 'get') throw methodNotAllowed(req.method, params);
+    const kubeconfig = await readClusterKubeconfig(store, target.namespace, nameOf(target));
+    return reply.type(kubeconfigMediaType).send(kubeconfig);
+  }
   switch (verb) {
     case 'get':
       return store.get(kind, target.namespace, nameOf(target));
@@ -172,7 +179,7 @@ function updateRequest(target: Target, body: unknown, oldObject: AnyResource): A
     body,
     oldObject,
     ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
-    ...(target.subresource !== undefined ? { subresource: target.subresource } : {}),
+    ...(target.subresource === 'status' ? { subresource: 'status' as const } : {}),
   };
 }
 

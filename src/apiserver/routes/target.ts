@@ -6,10 +6,11 @@ import {
   SlipwayError,
   StatusReason,
   Version,
+  clusterDeploymentKind,
   kindByPlural,
   type KindDefinition,
 } from '../../api/index.ts';
-import type { Verb } from '../authz.ts';
+import type { Subresource, Verb } from '../authz.ts';
 
 export const apiBase = `/apis/${Group}/${Version}`;
 
@@ -34,7 +35,12 @@ export interface Target {
   kind: KindDefinition;
   namespace?: string;
   name?: string;
-  subresource?: 'status';
+  subresource?: Subresource;
+}
+
+/** Whether objects of the kind have a `kubeconfig` subresource (the admin kubeconfig). */
+export function servesKubeconfig(kind: KindDefinition): boolean {
+  return kind.kind === clusterDeploymentKind.kind;
 }
 
 function notFound(message: string, kind?: string): SlipwayError {
@@ -63,10 +69,10 @@ export function resolveTarget(params: ResourceParams): Target {
   if (params.namespace !== undefined) target.namespace = params.namespace;
   if (params.name !== undefined) target.name = params.name;
   if (params.subresource !== undefined) {
-    if (params.subresource !== 'status' || !kind.hasStatus) {
-      throw notFound(`${kind.plural} have no subresource "${params.subresource}"`, kind.kind);
-    }
-    target.subresource = 'status';
+    if (params.subresource === 'status' && kind.hasStatus) target.subresource = 'status';
+    else if (params.subresource === 'kubeconfig' && servesKubeconfig(kind))
+      target.subresource = 'kubeconfig';
+    else throw notFound(`${kind.plural} have no subresource "${params.subresource}"`, kind.kind);
   }
   return target;
 }
