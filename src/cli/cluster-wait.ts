@@ -71,17 +71,23 @@ export async function waitForClusterReady(
 
   let cluster: ClusterDeployment | undefined;
   const machines = new Map<string, Machine>();
+  let machinesListed = false;
   let machinesUnavailable: string | undefined;
   const snapshot = (): ProgressSnapshot | undefined =>
     cluster && {
       ref,
       cluster,
       machines: [...machines.values()],
-      ...(machinesUnavailable ? { machinesUnavailable } : {}),
+      ...(machinesUnavailable
+        ? { machinesUnavailable }
+        : machinesListed
+          ? {}
+          : { machinesUnavailable: 'not listed yet' }),
     };
-  const show = () => {
+  /** Shown once the machines are known too (else "none" would be a lie), or at the end. */
+  const show = (final = false) => {
     const now = snapshot();
-    if (now) display.update(now);
+    if (now && (final || machinesListed || machinesUnavailable)) display.update(now);
   };
 
   let settle: { resolve: (c: ClusterDeployment) => void; reject: (e: Error) => void };
@@ -111,8 +117,8 @@ export async function waitForClusterReady(
         );
       }
       cluster = object as ClusterDeployment;
-      show();
       const verdict = clusterVerdict(cluster);
+      show(verdict.state !== 'waiting');
       if (verdict.state === 'ready') settle.resolve(cluster);
       if (verdict.state === 'failed')
         settle.reject(new CliError(`${ref} failed: ${verdict.message}`));
@@ -129,6 +135,7 @@ export async function waitForClusterReady(
       });
       for await (const seen of observations) {
         if (seen.type === 'SNAPSHOT') {
+          machinesListed = true;
           machines.clear();
           for (const item of seen.items.filter(ownedByCluster)) {
             machines.set(item.metadata.name, item as Machine);
