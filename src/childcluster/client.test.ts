@@ -72,13 +72,16 @@ describe('child-cluster client against the simulated API', () => {
     assert.deepEqual(result, { ok: true, reason: 'Ready', message: 'readyz check passed' });
   });
 
-  test('listNodes reports name, readiness, role, cordon, version, address and provider ID', async () => {
+  test('listNodes reports name, uid, readiness, role, cordon, version, address and provider ID', async () => {
     const nodes = await clientFor(alpha.kubeconfig).listNodes();
     assert.deepEqual(
       nodes.map((n) => n.name),
       alpha.nodeNames,
     );
-    assert.deepEqual(nodes[0], {
+    const { uid, ...first } = nodes[0] ?? { uid: '' };
+    assert.match(uid, /^[0-9a-f-]{36}$/);
+    assert.notEqual(nodes[1]?.uid, uid);
+    assert.deepEqual(first, {
       name: 'alpha-cp-1',
       ready: true,
       role: 'control-plane',

@@ -97,6 +97,7 @@ function nodeInfo(node: V1Node): NodeInfo {
     labels['node-role.kubernetes.io/master'] !== undefined;
   return {
     name: node.metadata?.name ?? '',
+    uid: node.metadata?.uid ?? '',
     ready: node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
     role: controlPlane ? 'control-plane' : 'worker',
     unschedulable: node.spec?.unschedulable === true,

@@ -4,6 +4,8 @@
 /** A node as controllers see it. */
 export interface NodeInfo {
   name: string;
+  /** metadata.uid: tells a node apart from a later one of the same name. */
+  uid: string;
   /** The Node's Ready condition is True. */
   ready: boolean;
   /** `control-plane` when labelled node-role.kubernetes.io/control-plane (or master). */

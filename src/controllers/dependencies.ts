@@ -39,6 +39,8 @@ export const discardEvents: Events = { record: () => Promise.resolve() };
 /** A node of a child cluster, as the controllers need it (src/childcluster NodeInfo). */
 export interface ChildNode {
   name: string;
+  /** metadata.uid, when the API reports one. */
+  uid?: string;
   /** spec.providerID, or '' when unset. */
   providerID: string;
   ready: boolean;

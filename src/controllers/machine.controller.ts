@@ -19,19 +19,12 @@ import {
 
 export { machineFinalizer };
 import { readKubeconfig } from './cluster-deployment/secrets.ts';
-import {
-  falseCondition,
-  setConditions,
-  trueCondition,
-  unknownCondition,
-  type ConditionInput,
-} from './conditions.ts';
+import { falseCondition, setConditions, trueCondition, type ConditionInput } from './conditions.ts';
 import {
   ChildClientCache,
   type BootstrapProviders,
   type ChildClusterClient,
   type ChildClusterClientFactory,
-  type ChildNode,
   type EndpointResolver,
   type Events,
   type InfrastructureProviders,
@@ -44,6 +37,7 @@ import {
   machineRequest,
   readBootstrapData,
 } from './machine-context.ts';
+import { nodeStep, type MachinePhase, type NodeLookup } from './machine-node.ts';
 import {
   deleteIfExists,
   ensureFinalizer,
@@ -94,13 +88,6 @@ export interface MachineControllerDeps {
 }
 
 type MachineStatus = NonNullable<Machine['status']>;
-type MachinePhase = NonNullable<MachineStatus['phase']>;
-
-/** How the node of a machine looks from the child API. */
-type NodeLookup =
-  | { state: 'found'; node: ChildNode }
-  | { state: 'absent' }
-  | { state: 'unreachable'; message: string };
 
 function errorReason(err: unknown): string {
   const reason = (err as { reason?: unknown } | undefined)?.reason;
@@ -379,37 +366,10 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
       observed.message ?? 'VM running',
     );
     const lookup = await findNode(ctx, cluster, machine, observed.providerID);
-    let phase: MachinePhase;
-    let nodeCondition: ConditionInput;
-    if (lookup.state === 'found') {
-      extra.nodeName = lookup.node.name;
-      phase = 'Running';
-      nodeCondition = lookup.node.ready
-        ? trueCondition(
-            Conditions.NodeReady,
-            Reasons.AsExpected,
-            `node ${lookup.node.name} is Ready`,
-          )
-        : falseCondition(
-            Conditions.NodeReady,
-            Reasons.NodeNotReady,
-            `node ${lookup.node.name} is not Ready`,
-          );
-    } else if (lookup.state === 'absent') {
-      phase = 'Provisioned';
-      nodeCondition = falseCondition(
-        Conditions.NodeReady,
-        Reasons.WaitingForNode,
-        'the node has not registered with the cluster yet',
-      );
-    } else {
-      // The API not answering says nothing about this node: keep what was known.
-      phase = machine.status?.nodeName ? 'Running' : 'Provisioned';
-      nodeCondition = unknownCondition(
-        Conditions.NodeReady,
-        Reasons.WaitingForNode,
-        `cannot reach the cluster API: ${lookup.message}`,
-      );
+    const { phase, nodeCondition, nodeRef, forgetNode } = nodeStep(machine, observed, lookup);
+    if (nodeRef) {
+      extra.nodeRef = nodeRef;
+      extra.nodeName = nodeRef.name;
     }
     const ready = nodeCondition.status === 'True';
     const status = withConditions(
@@ -424,13 +384,16 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
           ? trueCondition(
               Conditions.Ready,
               Reasons.AsExpected,
-              `node ${extra.nodeName ?? ''} is Ready`,
+              `node ${nodeRef?.name ?? ''} is Ready`,
             )
           : falseCondition(Conditions.Ready, nodeCondition.reason, nodeCondition.message ?? ''),
       ],
       { ...extra, ready },
     );
-    if (lookup.state === 'absent') delete status.nodeName;
+    if (forgetNode) {
+      delete status.nodeRef;
+      delete status.nodeName;
+    }
     await saveStatus(machine, status);
     return { requeueAfter: ready ? settings.steadyIntervalMs : settings.pollIntervalMs };
   }
@@ -453,7 +416,7 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
       );
     // When the whole cluster goes, nobody needs its nodes drained.
     const clusterGoing = !cluster || isDeleting(cluster);
-    const nodeName = machine.status?.nodeName;
+    const nodeName = machine.status?.nodeRef?.name ?? machine.status?.nodeName;
 
     // 1. Drain the node, for as long as the drain timeout allows.
     if (!clusterGoing && nodeName) {

@@ -26,6 +26,8 @@ export const ClusterDeploymentReasons = {
   CredentialNotReady: 'CredentialNotReady',
   /** `spec.config` merged with the template defaults does not match the values schema. */
   InvalidConfig: 'InvalidConfig',
+  /** A Secret the cluster needs exists but is not the cluster's own. */
+  ClusterSecretsConflict: 'ClusterSecretsConflict',
   /** Machines are being created or started. */
   Provisioning: 'Provisioning',
   /** Waiting for nodes to report Ready; not a failure. */

@@ -29,14 +29,31 @@ export const MachineReasons = {
 } as const;
 
 export const MachineRoles = ['control-plane', 'worker'] as const;
+/** Phases a Machine reports, in the order a healthy machine passes them. */
 export const MachinePhases = [
+  /** Waiting for its cluster, credential or boot data. */
   'Pending',
+  /** The VM is being created or started. */
   'Provisioning',
+  /** The VM exists with its addresses (earlier versions; the controller now says Bootstrapping). */
   'Provisioned',
+  /** The VM is running and booting from its boot data; the node has not registered yet. */
+  'Bootstrapping',
+  /** The node registered with the cluster (`status.nodeRef`). */
   'Running',
   'Deleting',
+  /** The provider reports the VM broken beyond retry (`failureReason`, `failureMessage`). */
   'Failed',
 ] as const;
+
+/** The Kubernetes Node of a Machine in its child cluster. */
+export const NodeReference = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    uid: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
 
 export const MachineAddress = Type.Object(
   {
@@ -85,7 +102,10 @@ export const MachineStatus = Type.Object(
     phase: Type.Optional(Type.Union(MachinePhases.map((p) => Type.Literal(p)))),
     providerID: Type.Optional(Type.String()),
     addresses: Type.Optional(Type.Array(MachineAddress)),
-    nodeName: Type.Optional(Type.String()),
+    nodeRef: Type.Optional(NodeReference),
+    nodeName: Type.Optional(
+      Type.String({ description: 'The node name, as in nodeRef (kept for older clients).' }),
+    ),
     ready: Type.Optional(Type.Boolean()),
     failureReason: Type.Optional(Type.String()),
     failureMessage: Type.Optional(Type.String()),

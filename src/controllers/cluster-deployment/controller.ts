@@ -53,12 +53,6 @@ import { availableUpgrades, upgradeProblem } from './upgrades.ts';
 export const clusterDeploymentFinalizer = 'slipway.dev/cluster-deployment';
 export const clusterDeploymentControllerName = 'clusterdeployment';
 
-/** Reasons this controller uses beyond ClusterDeploymentReasons (to be moved there). */
-export const ExtraReasons = {
-  /** A Secret the cluster needs exists but is not the cluster's own. */
-  ClusterSecretsConflict: 'ClusterSecretsConflict',
-} as const;
-
 export interface ClusterDeploymentControllerDeps {
   store: Store;
   infrastructure: InfrastructureProviders;
@@ -220,7 +214,7 @@ export function clusterDeploymentController(
     if (!secrets.ok) {
       blocker = falseCondition(
         Conditions.InfrastructureReady,
-        ExtraReasons.ClusterSecretsConflict,
+        Reasons.ClusterSecretsConflict,
         secrets.message,
       );
     } else {

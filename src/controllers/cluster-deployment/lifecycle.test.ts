@@ -2,7 +2,10 @@
 // child API and child-cluster client: create, scale, upgrade, repair and delete.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ClusterDeployment } from '../../api/kinds/cluster-deployment.ts';
+import {
+  ClusterDeploymentReasons,
+  type ClusterDeployment,
+} from '../../api/kinds/cluster-deployment.ts';
 import type { Machine } from '../../api/kinds/machine.ts';
 import type { Secret } from '../../api/kinds/secret.ts';
 import { findCondition } from '../conditions.ts';
@@ -378,6 +381,25 @@ describe('ClusterDeployment bad input creates nothing', () => {
       'InvalidConfig',
       /controlPlaneNumber: must be 1, 3 or 5/,
     ));
+
+  it("a Secret of the cluster's name that is not the cluster's own", async () => {
+    await env.store.create<Secret>({
+      apiVersion: 'slipway.dev/v1alpha1',
+      kind: 'Secret',
+      metadata: { name: 'squatted-token', namespace: ns },
+      data: { token: Buffer.from('someone else').toString('base64') },
+    });
+    await env.store.create(cluster(ns, 'squatted'));
+    const cd = await eventually('squatted blocked', async () => {
+      const c = await get(ns, 'squatted');
+      const cond = findCondition(c.status?.conditions, 'InfrastructureReady');
+      return cond?.reason === ClusterDeploymentReasons.ClusterSecretsConflict ? c : undefined;
+    });
+    const cond = findCondition(cd.status?.conditions, 'InfrastructureReady');
+    assert.equal(cond?.status, 'False');
+    assert.match(cond?.message ?? '', /Secret bad\/squatted-token exists but does not belong/);
+    assert.deepEqual(await machinesOf(ns, 'squatted'), []);
+  });
 
   it('a negative number of workers', () =>
     expectBlocked(

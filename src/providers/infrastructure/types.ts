@@ -55,6 +55,13 @@ export type MachineState =
   | 'Running' // powered on, addresses known
   | 'Failed'; // exists but broken beyond retry (the message says why)
 
+/**
+ * The reason of a Running machine with nothing to add about its boot. Any other reason on
+ * a Running machine says how its boot goes (sim's `WaitingForServer`, `JoinFailed`,
+ * `BootFailed`); the Machine controller shows it on NodeReady until the node registers.
+ */
+export const MachineRunningReason = 'VMRunning';
+
 export interface MachineObservation {
   state: MachineState;
   /** Stable provider ID, e.g. `sim://default/demo-cp-abcde` or `proxmox://cluster/node/vmid`. */

@@ -1,5 +1,5 @@
 // A simulated VM as the infrastructure contract reports it.
-import type { MachineAddress, MachineObservation } from '../types.ts';
+import { MachineRunningReason, type MachineAddress, type MachineObservation } from '../types.ts';
 import { SimBootReasons } from './node-boot.ts';
 import { providerIDOf } from './vm-lifecycle.ts';
 import type { SimVM } from './vm-store.ts';
@@ -10,8 +10,8 @@ export const SimMachineReasons = {
   CloningVM: 'CloningVM',
   /** A stopped VM is powering on and booting. */
   StartingVM: 'StartingVM',
-  /** The VM runs and its node joined its cluster. */
-  VMRunning: 'VMRunning',
+  /** The VM runs and its boot has nothing to report (not started yet, or the node joined). */
+  VMRunning: MachineRunningReason,
   /** The VM is powered off. */
   VMStopped: 'VMStopped',
   /** Deletion is in progress. */
