@@ -156,4 +156,8 @@ test('a log line and a terminal block', () => {
     progressLine({ ...snapshot, machinesUnavailable: 'Forbidden' }),
     /machines: unknown \(Forbidden\)$/,
   );
+  // Before the machines are listed, nothing is said about them rather than "none".
+  const early = { ref: snapshot.ref, cluster: snapshot.cluster };
+  assert.doesNotMatch(progressLine(early), /machines/);
+  assert.equal(progressBlock(early, 0).length, 2);
 });

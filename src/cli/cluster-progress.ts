@@ -134,7 +134,8 @@ export interface ProgressSnapshot {
   /** `clusterdeployment/demo` */
   ref: string;
   cluster: ClusterDeployment;
-  machines: readonly Machine[];
+  /** Undefined until the machines have been listed. */
+  machines?: readonly Machine[];
   /** Set when the machines cannot be watched (e.g. not allowed). */
   machinesUnavailable?: string;
 }
@@ -145,10 +146,9 @@ function phaseAndNodes(cluster: ClusterDeployment): string {
   return nodes ? `${phase} ${nodes} nodes` : phase;
 }
 
-function machinesText(snapshot: ProgressSnapshot): string {
-  return snapshot.machinesUnavailable
-    ? `machines: unknown (${snapshot.machinesUnavailable})`
-    : `machines: ${machinesByPhase(snapshot.machines)}`;
+function machinesText(snapshot: ProgressSnapshot): string | undefined {
+  if (snapshot.machinesUnavailable) return `machines: unknown (${snapshot.machinesUnavailable})`;
+  return snapshot.machines && `machines: ${machinesByPhase(snapshot.machines)}`;
 }
 
 /**
@@ -157,16 +157,18 @@ function machinesText(snapshot: ProgressSnapshot): string {
  */
 export function progressLine(snapshot: ProgressSnapshot): string {
   const { cluster } = snapshot;
-  return `${phaseAndNodes(cluster)} | ${currentStep(cluster)} | ${machinesText(snapshot)}`;
+  const parts = [phaseAndNodes(cluster), currentStep(cluster), machinesText(snapshot)];
+  return parts.filter((part) => part !== undefined).join(' | ');
 }
 
 /** The block redrawn on a terminal. */
 export function progressBlock(snapshot: ProgressSnapshot, elapsedMs: number): string[] {
   const { cluster } = snapshot;
   const version = cluster.status?.version ? `, ${cluster.status.version}` : '';
+  const machines = machinesText(snapshot);
   return [
     `${snapshot.ref}: ${phaseAndNodes(cluster)}${version} (${humanDuration(elapsedMs)})`,
     `  ${currentStep(cluster)}`,
-    `  ${machinesText(snapshot)}`,
+    ...(machines ? [`  ${machines}`] : []),
   ];
 }

@@ -77,12 +77,8 @@ export async function waitForClusterReady(
     cluster && {
       ref,
       cluster,
-      machines: [...machines.values()],
-      ...(machinesUnavailable
-        ? { machinesUnavailable }
-        : machinesListed
-          ? {}
-          : { machinesUnavailable: 'not listed yet' }),
+      ...(machinesListed ? { machines: [...machines.values()] } : {}),
+      ...(machinesUnavailable ? { machinesUnavailable } : {}),
     };
   /** Shown once the machines are known too (else "none" would be a lie), or at the end. */
   const show = (final = false) => {
