@@ -98,6 +98,7 @@ function failingCondition(conditions: readonly Condition[]): Condition | undefin
 /** Order machines are counted in: furthest along first. */
 const machinePhaseOrder = [
   'Running',
+  'Bootstrapping',
   'Provisioned',
   'Provisioning',
   'Pending',

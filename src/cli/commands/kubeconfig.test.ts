@@ -13,12 +13,13 @@ let dir: string;
 const kubeconfig = (name: string) =>
   `apiVersion: v1\nkind: Config\nclusters:\n  - name: ${name}\n    cluster:\n      server: https://127.0.0.1:6443/${name}\n`;
 
-/** A cluster whose status names its kubeconfig Secret, and that Secret. */
-function saveClusterWithKubeconfig(namespace: string, name: string): void {
+/** A cluster whose status names its kubeconfig Secret, and that Secret (owned by it, unless not). */
+function saveClusterWithKubeconfig(namespace: string, name: string, owned = true): void {
+  const uid = `uid-${namespace}-${name}`;
   const cluster: ClusterDeployment = {
     apiVersion: 'slipway.dev/v1alpha1',
     kind: 'ClusterDeployment',
-    metadata: { name, namespace },
+    metadata: { name, namespace, uid },
     spec: { template: 't', credential: 'c' },
     status: { phase: 'Ready', kubeconfigSecret: `${name}-kubeconfig` },
   };
@@ -26,7 +27,23 @@ function saveClusterWithKubeconfig(namespace: string, name: string): void {
   api.save('secrets', {
     apiVersion: 'slipway.dev/v1alpha1',
     kind: 'Secret',
-    metadata: { name: `${name}-kubeconfig`, namespace },
+    metadata: {
+      name: `${name}-kubeconfig`,
+      namespace,
+      ...(owned
+        ? {
+            ownerReferences: [
+              {
+                apiVersion: 'slipway.dev/v1alpha1',
+                kind: 'ClusterDeployment',
+                name,
+                uid,
+                controller: true,
+              },
+            ],
+          }
+        : {}),
+    },
     type: 'slipway.dev/kubeconfig',
     data: { value: Buffer.from(kubeconfig(name)).toString('base64') },
   });
@@ -65,6 +82,18 @@ test('on a server without the subresource (404), the Secret in the status is rea
       (r) => r.path === '/apis/slipway.dev/v1alpha1/namespaces/default/secrets/demo-kubeconfig',
     ),
   );
+});
+
+test('the fallback refuses a Secret the cluster does not own', async () => {
+  api.kubeconfigSubresource = false;
+  saveClusterWithKubeconfig('default', 'foreign', false);
+  const run = await slipway(api, ['kubeconfig', 'foreign']);
+  assert.equal(run.code, 1);
+  assert.equal(
+    run.stderr,
+    'error: secret "foreign-kubeconfig" is not a kubeconfig clusterdeployment/foreign owns\n',
+  );
+  assert.equal(run.stdout, '');
 });
 
 test('no kubeconfig yet, and no such cluster', async () => {

@@ -81,6 +81,11 @@ export async function readKubeconfig(
     'GET',
     resourcePath(secretKind, namespace, secretName),
   );
+  // As the subresource does: never hand out a Secret the cluster does not own.
+  const uid = cluster.metadata.uid;
+  if (uid && !secret.metadata.ownerReferences?.some((owner) => owner.uid === uid)) {
+    throw new CliError(`secret "${secretName}" is not a kubeconfig ${ref} owns`);
+  }
   const value = secret.data?.['value'];
   if (value === undefined) {
     throw new CliError(`secret "${secretName}" of ${ref} holds no kubeconfig (no key "value")`);
