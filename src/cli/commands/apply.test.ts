@@ -111,6 +111,13 @@ test('--dry-run=server stores nothing and says so', async () => {
     ).config.workersNumber,
     3,
   );
+
+  // A bare --dry-run means the server strategy, as in kubectl.
+  const bare = await slipway(fake, ['apply', '-f', '-', '--dry-run'], {
+    stdin: clusterYaml('bare', 1),
+  });
+  assert.equal(bare.stdout, 'clusterdeployment/bare created (server dry run)\n');
+  assert.equal(fake.get('clusterdeployments', 'default', 'bare'), undefined);
 });
 
 test('a directory applies in name order; failures are reported per object with field causes', async () => {

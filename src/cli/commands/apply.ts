@@ -37,7 +37,7 @@ export function registerApply(program: Command, ctx: CommandContext): void {
     )
     .addOption(
       new Option(
-        '--dry-run <strategy>',
+        '--dry-run [strategy]',
         'server: run the whole server-side admission, store nothing',
       )
         .choices(['none', 'server', 'client'])
