@@ -11,7 +11,11 @@ import { clusterDeploymentController } from './controllers/cluster-deployment/co
 import type { ClusterDeploymentSettings } from './controllers/cluster-deployment/settings.ts';
 import { clusterTemplateController } from './controllers/cluster-template.controller.ts';
 import { credentialController } from './controllers/credential.controller.ts';
-import type { ChildClusterClient, EndpointResolver } from './controllers/dependencies.ts';
+import {
+  ChildClientCache,
+  type ChildClusterClient,
+  type EndpointResolver,
+} from './controllers/dependencies.ts';
 import { machineController, type MachineSettings } from './controllers/machine.controller.ts';
 import type { LeaderElector } from './controllers/runtime/leader.ts';
 import { Manager, type ManagerOptions } from './controllers/runtime/manager.ts';
@@ -121,6 +125,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   });
   const events = manager.eventRecorder('slipway-controllers');
   const schemas = new ValuesSchemaCompiler();
+  // One client (one pooled TLS connection) per cluster, shared by both controllers.
+  const childClientCache = new ChildClientCache(childClient);
+  const machines = manager.informer<Machine>('Machine');
   const common = { store, infrastructure, bootstrap, events };
   manager.register(clusterTemplateController({ ...common, schemas }));
   manager.register(credentialController(common));
@@ -128,9 +135,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     clusterDeploymentController({
       ...common,
       childClients: childClient,
+      childClientCache,
       endpointResolver,
       schemas,
-      machines: manager.informer<Machine>('Machine'),
+      machines,
       ...(opts.clusterSettings ? { settings: opts.clusterSettings } : {}),
     }),
   );
@@ -138,7 +146,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     machineController({
       ...common,
       childClients: childClient,
+      childClientCache,
       endpointResolver,
+      machines,
       ...(opts.machineSettings ? { settings: opts.machineSettings } : {}),
     }),
   );

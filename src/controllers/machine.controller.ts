@@ -15,6 +15,7 @@ import {
   firstControlPlaneAddress,
   listClusterMachines,
   machineFinalizer,
+  type MachineSource,
 } from './cluster-deployment/machines.ts';
 
 export { machineFinalizer };
@@ -43,6 +44,7 @@ import {
   ensureFinalizer,
   getIfExists,
   hasFinalizer,
+  isControlledBy,
   isDeleting,
   parseKey,
   removeFinalizer,
@@ -82,6 +84,11 @@ export interface MachineControllerDeps {
   childClientCache?: ChildClientCache;
   endpointResolver: EndpointResolver;
   events: Events;
+  /**
+   * The runtime's Machine informer (`manager.informer('Machine')`), to find a cluster's
+   * other Machines; else the store is listed.
+   */
+  machines?: MachineSource;
   settings?: Partial<MachineSettings>;
   /** Overrides the reconcile context's clock. */
   clock?: () => Date;
@@ -137,6 +144,38 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
       ctx.signal.throwIfAborted();
       return { state: 'unreachable', message: errorMessage(err) };
     }
+  }
+
+  /**
+   * Whether another control plane of the cluster has a node. With the Machine informer,
+   * its cache names the candidates and each is read again from the store, so a lagging
+   * cache cannot hide a node: a Machine only gets `nodeName` from a pass of this
+   * controller, whose keys come from that same informer, so every Machine that has one
+   * is in the cache. Without the informer, the store lists every Machine of the
+   * namespace (a cost that grows with the fleet).
+   */
+  async function otherControlPlaneHasNode(
+    machine: Machine,
+    cluster: ClusterDeployment,
+  ): Promise<boolean> {
+    const namespace = machine.metadata.namespace ?? '';
+    const candidates = (await listClusterMachines(store, cluster, deps.machines)).filter(
+      (m) => m.metadata.name !== machine.metadata.name && m.spec.role === 'control-plane',
+    );
+    for (const candidate of candidates) {
+      const current = deps.machines
+        ? await getIfExists<Machine>(store, 'Machine', namespace, candidate.metadata.name)
+        : candidate;
+      if (
+        current &&
+        isControlledBy(current, cluster) &&
+        !isDeleting(current) &&
+        current.status?.nodeName !== undefined
+      ) {
+        return true;
+      }
+    }
+    return false;
   }
 
   async function saveStatus(machine: Machine, status: MachineStatus): Promise<void> {
@@ -242,14 +281,7 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
         endpointResolver: deps.endpointResolver,
         provider: provider.value,
         firstControlPlaneAddress: async () => firstControlPlaneAddress(await clusterMachines()),
-        clusterExists: async () =>
-          (await clusterMachines()).some(
-            (m) =>
-              m.metadata.name !== machine.metadata.name &&
-              m.spec.role === 'control-plane' &&
-              !isDeleting(m) &&
-              m.status?.nodeName !== undefined,
-          ),
+        clusterExists: () => otherControlPlaneHasNode(machine, cluster),
       });
     let boot = await bootData();
     if (!boot.ok) {

@@ -124,6 +124,7 @@ export async function startTestEnvironment(
         childClientCache,
         endpointResolver,
         events,
+        machines: manager.informer<Machine>('Machine'),
         settings: { ...fast, drainTimeoutMs: 5_000, drainStepMs: 1_000 },
       }),
     );
