@@ -103,6 +103,11 @@ function errorReason(err: unknown): string {
     : Reasons.ProviderError;
 }
 
+/** The child API answered that the node does not exist (src/childcluster ChildClusterError). */
+function isNodeNotFound(err: unknown): boolean {
+  return (err as { code?: unknown } | undefined)?.code === 'ChildAPINotFound';
+}
+
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -469,7 +474,8 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
             remaining = result.remaining;
           } catch (err: unknown) {
             ctx.signal.throwIfAborted();
-            problem = errorMessage(err);
+            // A node that is already gone has nothing left to drain.
+            if (!isNodeNotFound(err)) problem = errorMessage(err);
           }
         }
         if (remaining > 0 || problem) {
