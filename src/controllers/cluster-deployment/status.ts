@@ -158,12 +158,19 @@ export function observedStatus(o: ObservedCluster): ClusterStatus {
     o.views.some((v) => v.deleting) ||
     cps.length !== want.controlPlanes ||
     workers.length !== want.workers;
+  // A machine just added (by a scale-up or a replacement) whose node has not registered
+  // yet is on its way, not a sign of a degraded cluster.
+  const comingUp = (v: MachineView): boolean => !v.ready && !v.failed && !v.hasNode;
   let phase: ClusterPhase;
   if (plan.upgradeFailure) phase = 'Failed';
   else if (plan.upgrading) phase = 'Upgrading';
   else if (ready) phase = changing ? 'Scaling' : 'Ready';
   else if (stillProvisioning(cluster, o.views)) phase = 'Provisioning';
-  else if (changing && !live.some((v) => v.hasNode && !v.ready)) phase = 'Scaling';
+  else if (
+    (changing || live.some(comingUp)) &&
+    !live.some((v) => v.hasNode && !v.ready && !comingUp(v))
+  )
+    phase = 'Scaling';
   else phase = 'Degraded';
 
   const generation = cluster.metadata.generation;
