@@ -6,6 +6,7 @@
 // the generated CoreV1Api; the hot reads (node and pod lists) are plain GETs through the
 // same authentication, parsed as JSON, because the generated model deserialisation
 // costs more than the request itself.
+import { createSecureContext, type SecureContext } from 'node:tls';
 import {
   ApiException,
   CoreV1Api,
@@ -62,12 +63,55 @@ function defaultDelay(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** client-node's kubeconfig authentication, with one pooled dispatcher. */
+type ConnectOptions = Extract<
+  ReturnType<KubeConfig['createDispatcherOptions']>,
+  { type: 'agent' }
+>['connect'];
+
+/** undici's Agent constructor, with the options used here. */
+type AgentConstructor = new (options: {
+  connect: ConnectOptions;
+  connections: number;
+}) => Dispatcher;
+
+/**
+ * A KubeConfig whose dispatchers share one TLS SecureContext. client-node hands the CA,
+ * certificate and key to every `tls.connect`, which parses them into a new context for
+ * each connection (about a millisecond of CPU). The PEM buffers are then left out of
+ * the connect options, and so are cached TLS sessions: each small Buffer that a
+ * connection keeps alive pins a whole 64 KiB allocation-pool slab.
+ */
+class SharedContextKubeConfig extends KubeConfig {
+  #secureContext: SecureContext | undefined;
+  /** The connect options of the last agent dispatcher made, for `singleConnection`. */
+  connectOptions: ConnectOptions | undefined;
+
+  override createDispatcherOptions(
+    cluster: Parameters<KubeConfig['createDispatcherOptions']>[0],
+    agentOptions: Parameters<KubeConfig['createDispatcherOptions']>[1],
+  ): ReturnType<KubeConfig['createDispatcherOptions']> {
+    const options = super.createDispatcherOptions(cluster, agentOptions);
+    if (options.type !== 'agent') return options;
+    const { ca, cert, key, pfx, passphrase, ...connect } = options.connect;
+    this.#secureContext ??= createSecureContext({ ca, cert, key, pfx, passphrase });
+    // maxCachedSessions is undici's connector option (not in client-node's type).
+    const sessions = { maxCachedSessions: 0 };
+    this.connectOptions = { ...connect, ...sessions, secureContext: this.#secureContext };
+    return { ...options, connect: this.connectOptions };
+  }
+}
+
+/**
+ * client-node's kubeconfig authentication, with one pooled dispatcher that keeps a
+ * single connection: requests to one cluster queue on it. With one connection per
+ * request in flight, a cluster's controllers asking at once kept several TLS
+ * connections open per cluster, each holding tens of KiB for the keep-alive's length.
+ */
 class PooledAuthentication implements SecurityAuthentication {
-  readonly #config: KubeConfig;
+  readonly #config: SharedContextKubeConfig;
   #dispatcher: Dispatcher | undefined;
 
-  constructor(config: KubeConfig) {
+  constructor(config: SharedContextKubeConfig) {
     this.#config = config;
   }
 
@@ -79,8 +123,20 @@ class PooledAuthentication implements SecurityAuthentication {
     await this.#config.applySecurityAuthentication(context);
     const fresh = context.getDispatcher();
     if (!fresh) return;
-    this.#dispatcher ??= fresh;
+    this.#dispatcher ??= this.#singleConnection(fresh);
     context.setDispatcher(this.#dispatcher);
+  }
+
+  /**
+   * An Agent like `fresh` (made by client-node, from its own copy of undici) limited to
+   * one connection; `fresh` itself when it is a proxy or plain dispatcher.
+   */
+  #singleConnection(fresh: Dispatcher): Dispatcher {
+    const connect = this.#config.connectOptions;
+    if (!connect || fresh.constructor.name !== 'Agent') return fresh;
+    void fresh.close();
+    const Agent = fresh.constructor as AgentConstructor;
+    return new Agent({ connect, connections: 1 });
   }
 
   async close(): Promise<void> {
@@ -127,7 +183,7 @@ class KubernetesChildClusterClient implements ChildClusterClient {
   readonly #delay: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #now: () => number;
 
-  constructor(config: KubeConfig, server: string, options: ChildClusterClientOptions) {
+  constructor(config: SharedContextKubeConfig, server: string, options: ChildClusterClientOptions) {
     this.#server = server;
     this.#auth = new PooledAuthentication(config);
     this.#core = new CoreV1Api(
@@ -355,7 +411,7 @@ export function createChildClusterClient(
   kubeconfig: string,
   options: ChildClusterClientOptions = {},
 ): ChildClusterClient {
-  const config = new KubeConfig();
+  const config = new SharedContextKubeConfig();
   try {
     config.loadFromString(kubeconfig);
   } catch (err: unknown) {
