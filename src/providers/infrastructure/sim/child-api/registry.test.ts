@@ -88,6 +88,7 @@ describe('simulated cluster registry', () => {
     await registry.setNodeReady(id, 'demo-cp-1', false);
     assert.equal(registry.isServing(id), false, 'no Ready control plane: the API is down');
     await registry.setNodeReady(id, 'demo-cp-1', true);
+    assert.equal(registry.isServing(id), true, 'a Ready control plane again: the API is up');
     await registry.setNodeReady(id, 'demo-w-1', true);
     await assert.rejects(registry.setNodeReady(id, 'ghost', true), /nodes "ghost" not found/);
     await assert.rejects(

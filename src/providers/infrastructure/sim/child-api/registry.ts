@@ -74,6 +74,8 @@ export class PersistentSimClusterRegistry implements SimClusterRegistry {
   readonly #hub: WatchHub;
   readonly #now: () => Date;
   readonly #clusters = new Map<string, SimClusterInit>();
+  /** isServing's answer per cluster, forgotten when one of the cluster's Nodes is written. */
+  readonly #serving = new Map<string, boolean>();
   #revision: number;
   #pending: { clusterId: string; event: SimWatchEvent }[] = [];
   #inTransaction = false;
@@ -181,9 +183,16 @@ export class PersistentSimClusterRegistry implements SimClusterRegistry {
   /** Whether the cluster's API is up: it exists and a control-plane node is Ready. */
   isServing(clusterId: string): boolean {
     if (!this.getCluster(clusterId)) return false;
-    return this.#db
-      .objects(clusterId, '', 'Node')
-      .some((node) => isControlPlaneNode(node) && isNodeReady(node));
+    // Asked at every handshake and request: reading and parsing every Node each time
+    // was most of a request's cost. Kept until a Node of the cluster is written.
+    let serving = this.#serving.get(clusterId);
+    if (serving === undefined) {
+      serving = this.#db
+        .objects(clusterId, '', 'Node')
+        .some((node) => isControlPlaneNode(node) && isNodeReady(node));
+      this.#serving.set(clusterId, serving);
+    }
+    return serving;
   }
 
   /** The version the API server reports: the newest Ready control plane's, else the cluster's. */
@@ -393,6 +402,7 @@ export class PersistentSimClusterRegistry implements SimClusterRegistry {
     const ref = refOf(stored);
     const nodeName = ref.group === '' && ref.kind === 'Pod' ? podNodeName(stored) : undefined;
     this.#db.putObject(clusterId, ref, revision, nodeName, stored);
+    if (ref.group === '' && ref.kind === 'Node') this.#serving.delete(clusterId);
     const type = existing ? 'MODIFIED' : 'ADDED';
     this.#pending.push({ clusterId, event: { type, object: stored, revision } });
     return stored;
@@ -400,7 +410,9 @@ export class PersistentSimClusterRegistry implements SimClusterRegistry {
 
   #erase(clusterId: string, existing: KubeObject): KubeObject {
     const revision = ++this.#revision;
-    this.#db.deleteObject(clusterId, refOf(existing));
+    const ref = refOf(existing);
+    this.#db.deleteObject(clusterId, ref);
+    if (ref.group === '' && ref.kind === 'Node') this.#serving.delete(clusterId);
     const object = {
       ...existing,
       metadata: { ...existing.metadata, resourceVersion: String(revision) },
@@ -416,6 +428,7 @@ export class PersistentSimClusterRegistry implements SimClusterRegistry {
       this.#revision++;
     });
     this.#clusters.delete(clusterId);
+    this.#serving.delete(clusterId);
     this.#hub.dropCluster(clusterId, this.#revision);
   }
 
