@@ -555,6 +555,8 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
   return {
     name: machineControllerName,
     forKind: 'Machine',
+    // Passes end with a requeue while anything is pending; status is written only here.
+    ignoreStatusUpdates: true,
     reconcile,
   };
 }

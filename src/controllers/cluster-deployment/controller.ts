@@ -397,6 +397,8 @@ export function clusterDeploymentController(
     name: clusterDeploymentControllerName,
     forKind: 'ClusterDeployment',
     owns: ['Machine'],
+    // Every pass ends with a requeue; its own status writes need not queue another.
+    ignoreStatusUpdates: true,
     watches: [
       {
         kind: 'ClusterTemplate',

@@ -1,5 +1,6 @@
 // One registered controller: the informer events that feed its queue, and the pass that
 // runs its reconcile for a key and turns the outcome into what the queue does next.
+import { isDeepStrictEqual } from 'node:util';
 import type { AnyResource } from '../../api/meta.ts';
 import { secondsSince, type Metrics, type ReconcileResultLabel } from '../../metrics/registry.ts';
 import { jittered, type BackoffOptions } from './backoff.ts';
@@ -30,6 +31,14 @@ export interface ControllerOptions {
   reconcile: Reconcile;
   /** Keys reconciled at once by this controller. Default: the manager's. */
   concurrency?: number;
+  /**
+   * Updates of the controller's own objects that change only `status` (the status this
+   * controller writes itself) do not queue another pass. Like controller-runtime's
+   * GenerationChangedPredicate, except that metadata changes (labels, annotations,
+   * finalizers, owners, deletion) still do. A controller that sets this must not rely
+   * on its own status write to be called again: it returns `requeueAfter` instead.
+   */
+  ignoreStatusUpdates?: boolean;
 }
 
 export interface ControllerDeps {
@@ -47,6 +56,23 @@ export interface ControllerDeps {
   resyncJitter: number;
   /** Aborted when the manager gives up waiting for reconciles at shutdown. */
   signal: AbortSignal;
+}
+
+/**
+ * Whether an update changed nothing but status: the generation (which moves with
+ * every spec change) and the metadata a controller acts on are the same.
+ */
+export function onlyStatusChanged(oldObj: AnyResource, newObj: AnyResource): boolean {
+  const before = oldObj.metadata;
+  const after = newObj.metadata;
+  return (
+    before.generation === after.generation &&
+    before.deletionTimestamp === after.deletionTimestamp &&
+    isDeepStrictEqual(before.labels, after.labels) &&
+    isDeepStrictEqual(before.annotations, after.annotations) &&
+    isDeepStrictEqual(before.finalizers, after.finalizers) &&
+    isDeepStrictEqual(before.ownerReferences, after.ownerReferences)
+  );
 }
 
 export class Controller {
@@ -85,9 +111,17 @@ export class Controller {
   wire(): void {
     const enqueue = (key: ObjectKey) => this.queue.add(key);
     const { forKind, owns = [], watches = [] } = this.#opts;
-    this.#deps
-      .informer(forKind)
-      .addEventHandler(enqueueMapped((obj) => [objectKeyOf(obj)], enqueue));
+    const own = enqueueMapped((obj) => [objectKeyOf(obj)], enqueue);
+    this.#deps.informer(forKind).addEventHandler(
+      this.#opts.ignoreStatusUpdates
+        ? {
+            ...own,
+            onUpdate: (oldObj, newObj) => {
+              if (!onlyStatusChanged(oldObj, newObj)) own.onUpdate?.(oldObj, newObj);
+            },
+          }
+        : own,
+    );
     const forNamespaced = this.#deps.isNamespaced(forKind);
     for (const kind of owns) {
       this.#deps

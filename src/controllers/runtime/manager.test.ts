@@ -172,3 +172,28 @@ test('objects in the shared cache are what reconcilers read', async () => {
   assert.deepEqual(r.calls, ['p']);
   await manager.stop();
 });
+
+test('ignoreStatusUpdates: a status-only update of its own kind queues no pass; other changes do', async () => {
+  const { store, manager } = await newManager(stores);
+  const m1 = await store.create(machine('m1'));
+  const r = recordingReconciler();
+  manager.register({
+    name: 'machine',
+    forKind: 'Machine',
+    ignoreStatusUpdates: true,
+    reconcile: r.reconcile,
+  });
+  await manager.start();
+  await manager.whenIdle();
+  r.calls.length = 0;
+  const withStatus = await store.updateStatus({ ...m1, status: { phase: 'Running' } });
+  // A later label change is queued behind the status event: once it is seen, so was that.
+  await store.update({
+    ...withStatus,
+    metadata: { ...withStatus.metadata, labels: { touched: 'yes' } },
+  });
+  await r.calledTimes(1);
+  await manager.whenIdle();
+  assert.deepEqual(r.calls, ['team-a/m1'], 'one pass, for the label change');
+  await manager.stop();
+});
