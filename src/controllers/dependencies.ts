@@ -76,19 +76,42 @@ export type ChildClusterClientFactory = (kubeconfig: string) => ChildClusterClie
  */
 export class ChildClientCache {
   readonly #factory: ChildClusterClientFactory;
-  readonly #clients = new Map<string, { kubeconfig: string; client: ChildClusterClient }>();
+  readonly #now: () => number;
+  readonly #clients = new Map<string, CachedClient>();
 
-  constructor(factory: ChildClusterClientFactory) {
+  /** `now` in milliseconds (default `performance.now`), for the age of node lists. */
+  constructor(factory: ChildClusterClientFactory, now: () => number = () => performance.now()) {
     this.#factory = factory;
+    this.#now = now;
   }
 
   get(clusterUID: string, kubeconfig: string): ChildClusterClient {
-    const cached = this.#clients.get(clusterUID);
-    if (cached?.kubeconfig === kubeconfig) return cached.client;
-    if (cached) void cached.client.close().catch(() => undefined);
-    const client = this.#factory(kubeconfig);
-    this.#clients.set(clusterUID, { kubeconfig, client });
-    return client;
+    return this.#entry(clusterUID, kubeconfig).client;
+  }
+
+  /**
+   * The cluster's nodes. A list asked for at most `maxAgeMs` ago (or still on its way)
+   * is shared: the machines of a settled cluster, checked together, need one request
+   * between them. With `maxAgeMs` 0 a new list is always asked for.
+   */
+  listNodes(
+    clusterUID: string,
+    kubeconfig: string,
+    options: { maxAgeMs: number; signal?: AbortSignal },
+  ): Promise<ChildNode[]> {
+    const entry = this.#entry(clusterUID, kubeconfig);
+    const now = this.#now();
+    const recent = entry.nodes;
+    if (recent && options.maxAgeMs > 0 && now - recent.askedAt <= options.maxAgeMs) {
+      return recent.list;
+    }
+    const list = entry.client.listNodes(options.signal);
+    const nodes = { askedAt: now, list };
+    entry.nodes = nodes;
+    list.catch(() => {
+      if (entry.nodes === nodes) delete entry.nodes;
+    });
+    return list;
   }
 
   /** Close and drop the client of a cluster that is going away. */
@@ -104,4 +127,20 @@ export class ChildClientCache {
     this.#clients.clear();
     await Promise.all(all.map((c) => c.client.close().catch(() => undefined)));
   }
+
+  #entry(clusterUID: string, kubeconfig: string): CachedClient {
+    const cached = this.#clients.get(clusterUID);
+    if (cached?.kubeconfig === kubeconfig) return cached;
+    if (cached) void cached.client.close().catch(() => undefined);
+    const entry: CachedClient = { kubeconfig, client: this.#factory(kubeconfig) };
+    this.#clients.set(clusterUID, entry);
+    return entry;
+  }
+}
+
+interface CachedClient {
+  kubeconfig: string;
+  client: ChildClusterClient;
+  /** The last node list asked for, and when. */
+  nodes?: { askedAt: number; list: Promise<ChildNode[]> };
 }

@@ -34,6 +34,7 @@ import {
 import { ReferenceIndex } from '../reference-index.ts';
 import type { ControllerOptions } from '../runtime/controller.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/types.ts';
+import { untilSteadyCheck } from '../steady-check.ts';
 import { ValuesSchemaCompiler } from '../values.ts';
 import {
   firstControlPlaneAddress,
@@ -285,7 +286,13 @@ export function clusterDeploymentController(
     await saveStatus(cluster, status);
     const settled =
       status.phase === 'Ready' && plan.creates.length === 0 && plan.deletes.length === 0;
-    return { requeueAfter: settled ? settings.steadyIntervalMs : settings.pollIntervalMs };
+    // A settled cluster is looked at again at its own tick, with its machines.
+    const steady = untilSteadyCheck(
+      settings.steadyIntervalMs,
+      cluster.metadata.uid ?? '',
+      now.getTime(),
+    );
+    return { requeueAfter: settled ? steady : settings.pollIntervalMs };
   }
 
   async function createMachines(

@@ -3,7 +3,10 @@
 export interface ClusterDeploymentSettings {
   /** How soon a cluster that is still changing is looked at again (ms). */
   pollIntervalMs: number;
-  /** How often a settled cluster is looked at again, for its API and health (ms). */
+  /**
+   * How often a settled cluster is looked at again, for its API and health (ms), at the
+   * cluster's own tick (steady-check.ts), together with its machines.
+   */
   steadyIntervalMs: number;
   /** How soon a cluster blocked on its template, credential or values is retried (ms). */
   blockedRetryMs: number;
@@ -19,7 +22,7 @@ export interface ClusterDeploymentSettings {
 
 export const defaultClusterDeploymentSettings: ClusterDeploymentSettings = {
   pollIntervalMs: 2_000,
-  steadyIntervalMs: 60_000,
+  steadyIntervalMs: 5 * 60_000,
   blockedRetryMs: 30_000,
   apiProbeTimeoutMs: 5_000,
   nodeNotReadyTimeoutMs: 5 * 60_000,
