@@ -53,6 +53,8 @@ const controllerNames = [
   machineControllerName,
 ];
 const namespace = 'fleet';
+/** Pause between the last cluster Ready and the idle measurement (poll requeues end). */
+const settleMs = 5_000;
 const template = 'sim-k3s-single';
 
 interface Options extends FleetOptions {
@@ -274,8 +276,12 @@ class FleetRun {
     provisioning: ProvisioningFigures,
     profiler: PhaseProfiler,
   ): Promise<IdleFigures> {
+    // Let the last passes of provisioning (and their short requeues) finish first.
+    this.progress.phase = 'settling';
+    await this.#controlPlane?.manager.whenIdle();
+    await delay(settleMs);
     this.progress.phase = 'measuring idle CPU';
-    await profiler.start();
+    await profiler.start(10_000);
     const cpuStart = process.cpuUsage();
     const start = performance.now();
     let rssPeak = 0;

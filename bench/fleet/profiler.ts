@@ -13,11 +13,13 @@ export class PhaseProfiler {
     this.#dir = dir;
   }
 
-  async start(): Promise<void> {
+  /** Sample every `intervalUs` (a coarse interval keeps an idle process nearly idle). */
+  async start(intervalUs = 1000): Promise<void> {
     if (!this.#dir) return;
     const session = new Session();
     session.connect();
     await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: intervalUs });
     await session.post('Profiler.start');
     this.#session = session;
   }

@@ -1,5 +1,7 @@
 // The fleet benchmark's printed report: every figure beside its floor, and the
 // targets of issue 3 beside what was reached.
+import { defaultClusterDeploymentSettings } from '../../src/controllers/cluster-deployment/settings.ts';
+import { defaultMachineSettings } from '../../src/controllers/machine.controller.ts';
 import type { LatencyProfileName } from '../../src/providers/infrastructure/sim/latency.ts';
 import { latencyProfiles } from '../../src/providers/infrastructure/sim/latency.ts';
 import {
@@ -207,6 +209,15 @@ export function printReport(input: {
         `${perSecond(idle.writes)} store writes/s`,
     );
     line('idle RSS', `${mib(idle.rss)} at the end, ${mib(idle.rssPeak)} peak`);
+    const steady = Math.max(
+      defaultMachineSettings.steadyIntervalMs,
+      defaultClusterDeploymentSettings.steadyIntervalMs,
+    );
+    line(
+      '',
+      `(settled clusters are checked every ${sec(steady)}, each at its own tick spread over ` +
+        `the interval: a window of ${sec(idle.wallMs)} sees ${fmt((idle.wallMs / steady) * 100)}% of the checks)`,
+    );
   }
 
   console.log('');
