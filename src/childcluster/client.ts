@@ -26,6 +26,7 @@ import {
   type V1Pod,
   type V1PodList,
 } from '@kubernetes/client-node';
+import { tlsConnector, type Connector, type ConnectorOptions } from './connector.ts';
 import { codeForStatus, statusMessage, toChildClusterError } from './errors.ts';
 import {
   ChildClusterError,
@@ -63,28 +64,31 @@ function defaultDelay(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-type ConnectOptions = Extract<
-  ReturnType<KubeConfig['createDispatcherOptions']>,
-  { type: 'agent' }
->['connect'];
-
 /** undici's Agent constructor, with the options used here. */
 type AgentConstructor = new (options: {
-  connect: ConnectOptions;
+  connect: Connector;
   connections: number;
+  keepAliveTimeout: number;
+  keepAliveMaxTimeout: number;
 }) => Dispatcher;
 
 /**
- * A KubeConfig whose dispatchers share one TLS SecureContext. client-node hands the CA,
- * certificate and key to every `tls.connect`, which parses them into a new context for
- * each connection (about a millisecond of CPU). The PEM buffers are then left out of
- * the connect options, and so are cached TLS sessions: each small Buffer that a
- * connection keeps alive pins a whole 64 KiB allocation-pool slab.
+ * How long the client keeps an idle connection. Shorter than the server's 90 s: a
+ * connection costs some 60 KiB on each side, and a settled cluster is only asked again
+ * after minutes, so an open connection mostly waits for nothing.
+ */
+const idleConnectionMs = 10_000;
+
+/**
+ * A KubeConfig that also remembers the TLS options of its direct connections, with the
+ * CA, certificate and key parsed once into a SecureContext: client-node hands the PEM
+ * to every `tls.connect`, which parses them again for each connection (about a
+ * millisecond of CPU).
  */
 class SharedContextKubeConfig extends KubeConfig {
   #secureContext: SecureContext | undefined;
-  /** The connect options of the last agent dispatcher made, for `singleConnection`. */
-  connectOptions: ConnectOptions | undefined;
+  /** The connector options of the last direct (not proxied) dispatcher made. */
+  connectorOptions: ConnectorOptions | undefined;
 
   override createDispatcherOptions(
     cluster: Parameters<KubeConfig['createDispatcherOptions']>[0],
@@ -92,12 +96,15 @@ class SharedContextKubeConfig extends KubeConfig {
   ): ReturnType<KubeConfig['createDispatcherOptions']> {
     const options = super.createDispatcherOptions(cluster, agentOptions);
     if (options.type !== 'agent') return options;
-    const { ca, cert, key, pfx, passphrase, ...connect } = options.connect;
+    const { ca, cert, key, pfx, passphrase, servername, rejectUnauthorized } = options.connect;
     this.#secureContext ??= createSecureContext({ ca, cert, key, pfx, passphrase });
-    // maxCachedSessions is undici's connector option (not in client-node's type).
-    const sessions = { maxCachedSessions: 0 };
-    this.connectOptions = { ...connect, ...sessions, secureContext: this.#secureContext };
-    return { ...options, connect: this.connectOptions };
+    this.connectorOptions = {
+      secureContext: this.#secureContext,
+      servername,
+      rejectUnauthorized,
+      keepAliveInitialDelay: options.connect.keepAliveInitialDelay,
+    };
+    return options;
   }
 }
 
@@ -129,14 +136,20 @@ class PooledAuthentication implements SecurityAuthentication {
 
   /**
    * An Agent like `fresh` (made by client-node, from its own copy of undici) limited to
-   * one connection; `fresh` itself when it is a proxy or plain dispatcher.
+   * one connection, with the shared TLS context and our connector; `fresh` itself when
+   * it goes through a proxy.
    */
   #singleConnection(fresh: Dispatcher): Dispatcher {
-    const connect = this.#config.connectOptions;
-    if (!connect || fresh.constructor.name !== 'Agent') return fresh;
+    const options = this.#config.connectorOptions;
+    if (!options || fresh.constructor.name !== 'Agent') return fresh;
     void fresh.close();
     const Agent = fresh.constructor as AgentConstructor;
-    return new Agent({ connect, connections: 1 });
+    return new Agent({
+      connect: tlsConnector(options),
+      connections: 1,
+      keepAliveTimeout: idleConnectionMs,
+      keepAliveMaxTimeout: idleConnectionMs,
+    });
   }
 
   async close(): Promise<void> {
