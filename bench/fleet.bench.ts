@@ -73,7 +73,7 @@ function parseOptions(): Options {
       workers: { type: 'string', default: '3' },
       latency: { type: 'string', default: 'zero' },
       batch: { type: 'string', default: '100' },
-      idle: { type: 'string', default: '20' },
+      idle: { type: 'string', default: '60' },
       timeout: { type: 'string', default: '900' },
       'profile-dir': { type: 'string' },
       'heap-snapshot': { type: 'string' },
