@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
@@ -13,6 +14,7 @@ import {
   makeTestClientCert,
 } from '../providers/infrastructure/sim/child-api/test-pki.ts';
 import { createChildClusterClient } from './client.ts';
+import { tlsConnector } from './connector.ts';
 import { ChildClusterErrorCode, isChildClusterError, type ChildClusterClient } from './types.ts';
 
 /** The kubeconfig with one field of its cluster or user entry replaced. */
@@ -65,6 +67,43 @@ describe('child-cluster client against the simulated API', () => {
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await env.close();
+  });
+
+  test('a new connection resumes the TLS session, and is still authenticated', async () => {
+    const config = new KubeConfig();
+    config.loadFromString(alpha.kubeconfig);
+    const cluster = config.getCurrentCluster();
+    const user = config.getCurrentUser();
+    assert.ok(cluster?.caData && user?.certData && user.keyData);
+    const fromB64 = (data: string) => Buffer.from(data, 'base64');
+    const connect = tlsConnector({
+      secureContext: createSecureContext({
+        ca: fromB64(cluster.caData),
+        cert: fromB64(user.certData),
+        key: fromB64(user.keyData),
+      }),
+      servername: cluster.tlsServerName,
+    });
+    const url = new URL(cluster.server);
+    const listNodes = () =>
+      new Promise<{ reused: boolean; status: string }>((resolve, reject) => {
+        connect({ hostname: url.hostname, port: url.port }, (err, socket) => {
+          if (err || !socket) return reject(err ?? new Error('no socket'));
+          let response = '';
+          socket.on('data', (chunk: Buffer) => (response += chunk.toString()));
+          socket.once('end', () => {
+            resolve({ reused: socket.isSessionReused(), status: response.split('\r\n')[0] ?? '' });
+            socket.destroy();
+          });
+          socket.write(
+            `GET ${url.pathname}/api/v1/nodes HTTP/1.1\r\nHost: k3s\r\nConnection: close\r\n\r\n`,
+          );
+        });
+      });
+    const first = await listNodes();
+    const second = await listNodes();
+    assert.deepEqual([first.reused, second.reused], [false, true]);
+    assert.match(second.status, / 200 OK$/);
   });
 
   test('ready: /readyz with the admin certificate, through path prefix and tls-server-name', async () => {
