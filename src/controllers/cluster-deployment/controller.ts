@@ -32,6 +32,7 @@ import {
   removeFinalizer,
 } from '../objects.ts';
 import { ReferenceIndex } from '../reference-index.ts';
+import { withDeadline } from '../runtime/deadline.ts';
 import type { ControllerOptions } from '../runtime/controller.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/types.ts';
 import { untilSteadyCheck } from '../steady-check.ts';
@@ -91,9 +92,11 @@ export function clusterDeploymentController(
   }
 
   async function apiAnswers(ctx: ReconcileContext, client: ChildClusterClient): Promise<boolean> {
-    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(settings.apiProbeTimeoutMs)]);
     try {
-      return (await client.ready(signal)).ok;
+      const ready = await withDeadline(ctx.signal, settings.apiProbeTimeoutMs, (signal) =>
+        client.ready(signal),
+      );
+      return ready.ok;
     } catch {
       return false;
     }

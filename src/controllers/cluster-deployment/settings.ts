@@ -22,7 +22,8 @@ export interface ClusterDeploymentSettings {
 
 export const defaultClusterDeploymentSettings: ClusterDeploymentSettings = {
   pollIntervalMs: 2_000,
-  steadyIntervalMs: 5 * 60_000,
+  // The resync period of Kubernetes controllers; see defaultMachineSettings.
+  steadyIntervalMs: 10 * 60_000,
   blockedRetryMs: 30_000,
   apiProbeTimeoutMs: 5_000,
   nodeNotReadyTimeoutMs: 5 * 60_000,
