@@ -1,4 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { FieldCause } from '../errors.ts';
+import { parseAddress } from '../ip-ranges.ts';
 import { FreeForm, resource, statusBase } from '../meta.ts';
 import { ageColumn, readyColumn, type KindDefinition } from '../kind.ts';
 
@@ -28,6 +30,8 @@ export const ClusterDeploymentReasons = {
   InvalidConfig: 'InvalidConfig',
   /** A Secret the cluster needs exists but is not the cluster's own. */
   ClusterSecretsConflict: 'ClusterSecretsConflict',
+  /** `spec.network` contradicts itself (see the message for the field). */
+  InvalidNetwork: 'InvalidNetwork',
   /** Machines are being created or started. */
   Provisioning: 'Provisioning',
   /** Waiting for nodes to report Ready; not a failure. */
@@ -80,11 +84,79 @@ export const ServiceSpec = Type.Object(
   { additionalProperties: false },
 );
 
+/** How machines get addresses: from a pool (static), or from DHCP. */
+export const ClusterNetworkModes = ['static', 'dhcp'] as const;
+
+export const ClusterNetwork = Type.Object(
+  {
+    ipPool: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'IPPool the machines (static mode) and the control-plane VIP get addresses from.',
+      }),
+    ),
+    mode: Type.Optional(
+      Type.Union(
+        ClusterNetworkModes.map((m) => Type.Literal(m)),
+        {
+          description:
+            'static (the default with an ipPool): each machine gets an address from the pool in its network-config; dhcp: machines ask DHCP and the provider reports what they got.',
+        },
+      ),
+    ),
+    controlPlaneVIP: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          '"auto" (the default with an ipPool and more than one control plane): a VIP from the pool, held by kube-vip; "none"; or an address to use as the VIP.',
+      }),
+    ),
+    blockSize: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 4096,
+        description:
+          'Keep a contiguous block of this many addresses in the pool for this cluster; its machines and VIP are given addresses from it only.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ClusterNetwork = Static<typeof ClusterNetwork>;
+
+/**
+ * What is wrong with `spec.network` beyond its schema, with field paths. Admission
+ * answers these as a 422, and the controller as an InvalidNetwork condition.
+ */
+export function clusterNetworkProblems(
+  network: ClusterNetwork | undefined,
+  field = 'spec.network',
+): FieldCause[] {
+  if (!network) return [];
+  const causes: FieldCause[] = [];
+  const problem = (path: string, message: string) =>
+    causes.push({ field: `${field}.${path}`, message, reason: 'FieldValueInvalid' });
+  const vip = network.controlPlaneVIP;
+  if (vip !== undefined && vip !== 'auto' && vip !== 'none' && !parseAddress(vip)) {
+    problem('controlPlaneVIP', `"${vip}" is not "auto", "none" or an IP address`);
+  }
+  if (network.ipPool === undefined) {
+    if (network.mode === 'static') {
+      problem('ipPool', 'static addresses need a pool to come from');
+    }
+    if (vip === 'auto') problem('ipPool', 'controlPlaneVIP "auto" needs a pool to come from');
+    if (network.blockSize !== undefined) problem('ipPool', 'blockSize needs a pool');
+  }
+  return causes;
+}
+
 export const ClusterDeploymentSpec = Type.Object(
   {
     template: Type.String({ minLength: 1, description: 'ClusterTemplate name.' }),
     credential: Type.String({ minLength: 1, description: 'Credential name.' }),
     config: Type.Optional(ClusterConfig),
+    network: Type.Optional(ClusterNetwork),
     services: Type.Optional(Type.Array(ServiceSpec)),
     paused: Type.Optional(Type.Boolean({ description: 'Stop reconciling this cluster.' })),
   },

@@ -32,6 +32,18 @@ export interface MachineAddress {
   address: string;
 }
 
+/** How the machine's first NIC is addressed (absent: the provider decides, as sim does). */
+export interface MachineNetwork {
+  mode: 'static' | 'dhcp';
+  /** Locally administered unicast MAC the provider MUST give the first NIC; network-config matches on it. */
+  macAddress: string; // e.g. "02:5a:…", derived deterministically from the Machine uid
+  address?: string;
+  prefix?: number;
+  gateway?: string;
+  dnsServers?: string[];
+  searchDomains?: string[]; // static only
+}
+
 /** Everything a provider needs to find or create one machine. */
 export interface MachineRequest {
   /** Stable identity: the same values on every call for the same Machine object. */
@@ -45,6 +57,7 @@ export interface MachineRequest {
   settings: Readonly<Record<string, unknown>>;
   credential: ProviderCredential;
   bootstrap: BootstrapData;
+  network?: MachineNetwork;
 }
 
 /** A machine as the provider sees it right now. */
