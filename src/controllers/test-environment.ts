@@ -55,6 +55,8 @@ export interface TestEnvironment {
 export interface TestEnvironmentOptions {
   /** Settings of the ClusterDeployment controller beyond the fast defaults. */
   nodeNotReadyTimeoutMs?: number;
+  /** How long a machine being deleted waits for its node to drain (default 5 s). */
+  drainTimeoutMs?: number;
 }
 
 export async function startTestEnvironment(
@@ -125,7 +127,7 @@ export async function startTestEnvironment(
         endpointResolver,
         events,
         machines: manager.informer<Machine>('Machine'),
-        settings: { ...fast, drainTimeoutMs: 5_000, drainStepMs: 1_000 },
+        settings: { ...fast, drainTimeoutMs: options.drainTimeoutMs ?? 5_000, drainStepMs: 1_000 },
       }),
     );
     await manager.start();
