@@ -3,12 +3,17 @@
 # so `npm ci && npm test` works on a fresh machine; .ci/run relies on it too):
 # - cloud-init: its own schema validator checks every rendered bootstrap document;
 # - kubectl (Debian's kubernetes-client when the machine has none): reads the
-#   kubeconfigs Slipway hands out.
+#   kubeconfigs Slipway hands out;
+# - isoinfo and genisoimage (genisoimage), xorriso, blkid (util-linux): read back the
+#   NoCloud ISOs Slipway builds, and build reference images to compare with.
 set -euo pipefail
 
 packages=()
 command -v cloud-init >/dev/null || packages+=(cloud-init)
 command -v kubectl >/dev/null || packages+=(kubernetes-client)
+command -v isoinfo >/dev/null || packages+=(genisoimage)
+command -v xorriso >/dev/null || packages+=(xorriso)
+PATH="$PATH:/usr/sbin:/sbin" command -v blkid >/dev/null || packages+=(util-linux)
 ((${#packages[@]})) || exit 0
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
