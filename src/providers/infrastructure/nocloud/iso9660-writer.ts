@@ -1,11 +1,11 @@
 // A minimal ISO 9660 (ECMA-119) writer with Joliet and Rock Ridge, for small flat images
 // such as cloud-init's NoCloud `cidata` disc.
 //
-// Hand-written because npm has no maintained pure-JS ISO 9660 *writer* with Joliet or Rock
-// Ridge (the registry has no `iso9660`, `iso-9660`, `mkisofs` or similar package, and the
-// ISO packages there are readers or bindings to native tools). Shelling out to genisoimage
-// would make the product need a Debian package on the server; the format needed here is
-// small: files in the root directory only.
+// Hand-written because no npm package was found that writes ISO 9660 with Joliet or Rock
+// Ridge in pure JS: the names one would look for (`iso9660`, `iso-9660`, `mkisofs`,
+// `isoimage`, `iso-image`) are not on the registry, and the disk-image packages there are
+// other formats (DMG, raw disks). Shelling out to genisoimage would make the server need a
+// Debian package; the format needed here is small: files in the root directory only.
 //
 // Layout (2048-byte sectors), fixed so the same input always gives the same bytes:
 //   0–15  System Area (zeros)        19/20  L/M path tables, primary
