@@ -28,6 +28,7 @@ import { exchange, type HttpMethod, type ProxmoxEnvelope } from './transport.ts'
 import { isUpid } from './upid.ts';
 
 export type { ProxmoxParams } from './form.ts';
+export type { ProxmoxTaskResult } from './tasks.ts';
 
 export interface CallOptions {
   signal?: AbortSignal;

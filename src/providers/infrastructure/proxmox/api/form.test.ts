@@ -74,6 +74,20 @@ describe('uploadMultipart', () => {
     );
   });
 
+  it("the reader's quirks this shape avoids: a quoted boundary, a file part without a header line", () => {
+    const data = Buffer.from('CD001\r\nline 2\r\n\r\nline 4');
+    const multipart = uploadMultipart({ content: 'iso', filename: 'a.iso', data }, 'b0undary');
+    assert.equal(
+      parseUploadLikePve('multipart/form-data; boundary="b0undary"', multipart.body),
+      undefined,
+    );
+    const bare = Buffer.from(
+      multipart.body.toString('latin1').replace('Content-Type: application/octet-stream\r\n', ''),
+      'latin1',
+    );
+    assert.equal(parseUploadLikePve(multipart.contentType, bare)?.data.toString(), 'line 4');
+  });
+
   it('refuses a file name Proxmox would silently rewrite', () => {
     assert.throws(
       () => uploadMultipart({ content: 'iso', filename: 'seed a.iso', data: Buffer.alloc(1) }),

@@ -94,6 +94,7 @@ export async function startFakeProxmox(
   handler: FakeHandler = () => ({ body: { data: null } }),
 ): Promise<FakeProxmox> {
   const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
   const fake: FakeProxmox = {
     url: '',
     port: 0,
@@ -117,7 +118,10 @@ export async function startFakeProxmox(
         };
         fake.requests.push(recorded);
         void Promise.resolve(fake.handler(recorded)).then(async (reply) => {
-          if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+          if (reply.delayMs) {
+            // Cleared by close(), so a test that gave up waiting does not keep the process.
+            await new Promise((resolve) => timers.add(setTimeout(resolve, reply.delayMs)));
+          }
           if (reply.destroy) {
             req.socket.destroy();
             return;
@@ -146,6 +150,7 @@ export async function startFakeProxmox(
   fake.url = `https://127.0.0.1:${fake.port}`;
   fake.close = () =>
     new Promise<void>((resolve) => {
+      for (const timer of timers) clearTimeout(timer);
       for (const socket of sockets) socket.destroy();
       server.close(() => resolve());
     });

@@ -61,7 +61,6 @@ export function proxmoxTlsConnector(
       ...(isIP(host) === 0 ? { servername: host } : {}),
       ...(tls.caPem !== undefined ? { ca: tls.caPem } : {}),
       rejectUnauthorized: false,
-      ALPNProtocols: ['http/1.1'],
     });
     const settle = (err: Error | null) => {
       if (settled) return;
@@ -88,7 +87,8 @@ export function proxmoxTlsConnector(
     });
     socket.once('error', (err: Error) => {
       // A refused or reset connection, or a handshake that failed: nothing was sent.
-      settle(markBeforeSending(err));
+      // Later errors belong to undici's own listener and to the request under way.
+      if (!settled) settle(markBeforeSending(err));
     });
   };
 }
