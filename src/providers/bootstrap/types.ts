@@ -32,18 +32,39 @@ export interface MachineBootstrapInput {
   initialize: boolean;
   /** Distribution version, e.g. `v1.31.4+k3s1`. */
   version: string;
-  endpoint: ClusterEndpoint;
+  /**
+   * Where the cluster's API answers: joining machines need it. Absent only for the server
+   * that initialises the cluster when nothing fixes its address beforehand (DHCP without
+   * a VIP); K3s names the node's own addresses in its certificate anyway.
+   */
+  endpoint?: ClusterEndpoint;
   secrets: ClusterSecretsData;
   /** Merged template values (node labels, taints, disabled components, air-gap, files, …). */
   values: Readonly<Record<string, unknown>>;
-  /** Static address for network-config v2; omitted means DHCP. */
-  network?: {
-    address: string;
-    prefix: number;
-    gateway?: string;
-    dnsServers?: string[];
-    interfaceName?: string;
-  };
+  /** How the first NIC is addressed (network-config v2); omitted means cloud-init's default (DHCP). */
+  network?: MachineBootstrapNetwork;
+  /**
+   * The cluster's control-plane VIP: every server runs kube-vip holding it and names it
+   * in its serving certificate. Absent: no VIP.
+   */
+  controlPlaneVIP?: string;
+}
+
+/** The first NIC's addressing, as network-config v2 renders it. */
+export interface MachineBootstrapNetwork {
+  /** `static` (the default) needs `address` and `prefix`; `dhcp` asks DHCP. */
+  mode?: 'static' | 'dhcp';
+  address?: string;
+  prefix?: number;
+  gateway?: string;
+  dnsServers?: string[];
+  searchDomains?: string[];
+  /**
+   * The NIC's MAC address (lowercase): network-config matches it and names the NIC
+   * `interfaceName` (default `eth0`), so the name is known whatever the kernel calls it.
+   */
+  macAddress?: string;
+  interfaceName?: string;
 }
 
 export interface RenderedBootstrap {

@@ -67,3 +67,55 @@ test('bad addresses are refused before any machine sees them', () => {
     );
   }
 });
+
+test('matched by MAC: renamed on every renderer, with search domains', async () => {
+  const doc = renderNetworkConfig({
+    address: '10.0.0.21',
+    prefix: 24,
+    gateway: '10.0.0.1',
+    dnsServers: ['10.0.0.2'],
+    searchDomains: ['lab.example', 'corp.example'],
+    macAddress: '02:5a:11:22:33:44',
+  });
+  assert.deepEqual(parse(doc), {
+    version: 2,
+    ethernets: {
+      eth0: {
+        match: { macaddress: '02:5a:11:22:33:44' },
+        'set-name': 'eth0',
+        dhcp4: false,
+        dhcp6: false,
+        addresses: ['10.0.0.21/24'],
+        routes: [{ to: '0.0.0.0/0', via: '10.0.0.1' }],
+        nameservers: { addresses: ['10.0.0.2'], search: ['lab.example', 'corp.example'] },
+      },
+    },
+  });
+  const rendered = await validateNetworkConfig(doc);
+  // ENI (Debian): a udev rule renames the NIC with that MAC to eth0.
+  assert.match(rendered.eni, /ATTR\{address\}=="02:5a:11:22:33:44", NAME="eth0"/);
+  assert.match(rendered.eni, /iface eth0 inet static\n\s+address 10\.0\.0\.21\/24/);
+  assert.match(rendered.eni, /dns-search lab\.example corp\.example/);
+  assert.match(rendered.networkd, /MACAddress=02:5a:11:22:33:44\nName=eth0/);
+  assert.match(rendered.networkd, /Domains=lab\.example corp\.example/);
+  assert.match(rendered.netplan, /set-name: eth0/);
+});
+
+test('DHCP by MAC, and MACs that cannot match are refused', async () => {
+  const doc = renderNetworkConfig({
+    mode: 'dhcp',
+    macAddress: '02:5a:11:22:33:44',
+    interfaceName: 'ens18',
+  });
+  const rendered = await validateNetworkConfig(doc);
+  assert.match(rendered.eni, /iface ens18 inet dhcp/);
+  assert.match(rendered.networkd, /DHCP=ipv4/);
+  for (const macAddress of ['02:5A:11:22:33:44', '03:00:00:00:00:01', '02-00-00-00-00-01']) {
+    assert.throws(
+      () => renderNetworkConfig({ mode: 'dhcp', macAddress }),
+      (err: unknown) => err instanceof BootstrapError && err.reason === 'InvalidInput',
+      macAddress,
+    );
+  }
+  assert.throws(() => renderNetworkConfig({ macAddress: '02:00:00:00:00:01' }), BootstrapError);
+});

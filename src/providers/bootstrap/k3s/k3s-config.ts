@@ -2,6 +2,7 @@
 // the cluster-wide keys from the same values in the same order, so the keys K3s insists
 // on matching across servers ("critical configuration value mismatch") always do.
 import { endpointNames, endpointURL } from '../endpoint.ts';
+import { BootstrapError } from '../errors.ts';
 import type { ClusterEndpoint } from '../types.ts';
 import type { ConfigValue, K3sBootstrapValues } from './values.ts';
 
@@ -35,7 +36,10 @@ export interface K3sConfigInput {
   /** The first server: `cluster-init: true` instead of `server`. */
   initialize: boolean;
   nodeName: string;
-  endpoint: ClusterEndpoint;
+  /** Absent only for the server that initialises the cluster (see MachineBootstrapInput). */
+  endpoint: ClusterEndpoint | undefined;
+  /** The control-plane VIP, named in every server's certificate. */
+  controlPlaneVIP?: string;
   token: string;
   /** Static address of this machine (K3s `node-ip`). */
   nodeIP?: string;
@@ -48,7 +52,13 @@ export function buildK3sConfig(input: K3sConfigInput): K3sConfig {
   const server = input.role === 'control-plane';
   const config: K3sConfig = {};
   if (server && input.initialize) config['cluster-init'] = true;
-  else config['server'] = endpointURL(input.endpoint);
+  else if (input.endpoint) config['server'] = endpointURL(input.endpoint);
+  else {
+    throw new BootstrapError(
+      'InvalidInput',
+      'a joining machine needs the control-plane endpoint to join',
+    );
+  }
   config['token'] = input.token;
   config['node-name'] = input.nodeName;
   if (input.nodeIP !== undefined) config['node-ip'] = input.nodeIP;
@@ -71,7 +81,13 @@ export function buildK3sConfig(input: K3sConfigInput): K3sConfig {
 function clusterWideServerKeys(input: K3sConfigInput): K3sConfig {
   const k3s = input.values.k3s ?? {};
   const config: K3sConfig = {};
-  config['tls-san'] = [...new Set([...endpointNames(input.endpoint), ...(k3s.tlsSANs ?? [])])];
+  config['tls-san'] = [
+    ...new Set([
+      ...(input.endpoint ? endpointNames(input.endpoint) : []),
+      ...(input.controlPlaneVIP !== undefined ? [input.controlPlaneVIP] : []),
+      ...(k3s.tlsSANs ?? []),
+    ]),
+  ];
   config['write-kubeconfig-mode'] = k3s.writeKubeconfigMode ?? '0600';
   if (k3s.clusterCIDR !== undefined) config['cluster-cidr'] = k3s.clusterCIDR;
   if (k3s.serviceCIDR !== undefined) config['service-cidr'] = k3s.serviceCIDR;

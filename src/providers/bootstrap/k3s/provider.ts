@@ -1,14 +1,22 @@
 // The K3s bootstrap provider: the BootstrapProvider contract (../types.ts) for K3s.
 import { hostnameFor } from '../cloud-init/cloud-config.ts';
 import { instanceIdFor, renderMetaData } from '../cloud-init/meta-data.ts';
-import { renderNetworkConfig, type StaticNetwork } from '../cloud-init/network-config.ts';
+import {
+  defaultInterfaceName,
+  renderNetworkConfig,
+  type NetworkConfigInput,
+} from '../cloud-init/network-config.ts';
 import type { BootstrapProvider, MachineBootstrapInput, RenderedBootstrap } from '../types.ts';
 import { buildK3sConfig } from './k3s-config.ts';
+import { defaultKubeVipImage, renderKubeVipManifest } from './kube-vip.ts';
 import { renderK3sAdminKubeconfig } from './kubeconfig.ts';
 import { caPair, generateK3sPKI } from './pki.ts';
 import { assertTokenMatchesCA, generateK3sToken } from './token.ts';
 import { renderK3sUserData } from './user-data.ts';
 import { K3sBootstrapValues, readK3sValues } from './values.ts';
+
+/** The port K3s serves its API (and supervisor) on. */
+const k3sAPIPort = 6443;
 
 export const k3sDistribution = 'k3s';
 
@@ -58,13 +66,17 @@ function renderK3sMachine(input: MachineBootstrapInput): RenderedBootstrap {
   const values = readK3sValues(input.values);
   assertTokenMatchesCA(input.secrets.token, caPair(input.secrets.pki, 'server-ca').cert);
   const hostname = hostnameFor(input.machineName);
+  const network = networkFor(input, values);
   const config = buildK3sConfig({
     role: input.role,
     initialize: input.initialize,
     nodeName: input.machineName,
     endpoint: input.endpoint,
+    ...(input.controlPlaneVIP !== undefined ? { controlPlaneVIP: input.controlPlaneVIP } : {}),
     token: input.secrets.token,
-    ...(input.network ? { nodeIP: input.network.address } : {}),
+    ...(network?.mode !== 'dhcp' && network?.address !== undefined
+      ? { nodeIP: network.address }
+      : {}),
     values,
   });
   const userData = renderK3sUserData({
@@ -75,14 +87,39 @@ function renderK3sMachine(input: MachineBootstrapInput): RenderedBootstrap {
     config,
     pki: input.secrets.pki,
     values,
+    ...(input.controlPlaneVIP !== undefined && input.role === 'control-plane'
+      ? {
+          kubeVipManifest: renderKubeVipManifest({
+            address: input.controlPlaneVIP,
+            interfaceName:
+              values.kubeVip?.interface ??
+              network?.interfaceName ??
+              values.guestNetwork?.interfaceName ??
+              defaultInterfaceName,
+            port: input.endpoint?.port ?? k3sAPIPort,
+            image: values.kubeVip?.image ?? defaultKubeVipImage,
+          }),
+        }
+      : {}),
   });
   const metaData = renderMetaData({ instanceId: instanceIdFor(input), hostname });
-  if (!input.network) return { userData, metaData };
-  const network: StaticNetwork = { ...input.network };
+  if (!network) return { userData, metaData };
+  return { userData, metaData, networkConfig: renderNetworkConfig(network) };
+}
+
+/** The NIC's network-config input: the machine's network, completed from the template values. */
+function networkFor(
+  input: MachineBootstrapInput,
+  values: K3sBootstrapValues,
+): NetworkConfigInput | undefined {
+  if (!input.network) return undefined;
+  const network: NetworkConfigInput = { ...input.network };
   const guest = values.guestNetwork;
   if (network.interfaceName === undefined && guest?.interfaceName !== undefined) {
     network.interfaceName = guest.interfaceName;
   }
-  if (guest?.matchDriver !== undefined) network.matchDriver = guest.matchDriver;
-  return { userData, metaData, networkConfig: renderNetworkConfig(network) };
+  if (network.macAddress === undefined && guest?.matchDriver !== undefined) {
+    network.matchDriver = guest.matchDriver;
+  }
+  return network;
 }

@@ -14,6 +14,7 @@ import {
 import { BootstrapError } from '../errors.ts';
 import { renderInstallCommands } from './install.ts';
 import type { K3sConfig } from './k3s-config.ts';
+import { kubeVipManifestPath } from './kube-vip.ts';
 import { k3sServerTLSFiles, k3sTLSDir } from './pki.ts';
 import { k3sConfigPath, type K3sBootstrapValues } from './values.ts';
 
@@ -30,6 +31,8 @@ export interface K3sUserDataInput {
   /** The cluster PKI (file name → PEM); only the first server's rendering reads it. */
   pki: Readonly<Record<string, string>>;
   values: K3sBootstrapValues;
+  /** On servers of a cluster with a control-plane VIP: the kube-vip manifest K3s applies. */
+  kubeVipManifest?: string;
 }
 
 /**
@@ -86,6 +89,16 @@ export function renderK3sUserData(input: K3sUserDataInput): string {
       permissions: '0600',
       content: toYAML(input.config),
     },
+    ...(input.kubeVipManifest !== undefined && input.role === 'control-plane'
+      ? [
+          {
+            path: kubeVipManifestPath,
+            owner: 'root:root',
+            permissions: '0600',
+            content: input.kubeVipManifest,
+          },
+        ]
+      : []),
     ...extraFiles(input.values),
   ];
   const runcmd = [

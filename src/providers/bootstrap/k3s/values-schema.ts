@@ -141,6 +141,25 @@ export const GuestNetwork = Type.Object(
   { additionalProperties: false },
 );
 
+export const KubeVip = Type.Object(
+  {
+    image: Type.Optional(
+      Type.String({
+        pattern: '^\\S+$',
+        description: 'kube-vip image for the control-plane VIP; a pinned version by default.',
+      }),
+    ),
+    interface: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_.:-]{1,15}$',
+        description:
+          'NIC the VIP goes on; default guestNetwork.interfaceName, else eth0 (the name network-config gives the NIC).',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /**
  * The template values the K3s bootstrap provider reads. Every key is optional; keys not
  * declared at the top level belong to other consumers and are allowed.
@@ -153,6 +172,7 @@ export const K3sBootstrapValues = Type.Object(
     postCommands: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     airgap: Type.Optional(AirGap),
     guestNetwork: Type.Optional(GuestNetwork),
+    kubeVip: Type.Optional(KubeVip),
   },
   { additionalProperties: true },
 );

@@ -53,6 +53,7 @@ test('the schema is plain JSON Schema a template controller can hand to any vali
     'postCommands',
     'airgap',
     'guestNetwork',
+    'kubeVip',
   ]);
   assert.equal(properties['k3s']?.additionalProperties, false);
   // ajv in strict mode: no keyword it does not know, and it agrees with the checks here.
@@ -160,9 +161,10 @@ test('extra files may not replace what Slipway writes, repeat a path or carry ba
         { path: '/var/lib/rancher/k3s/server/tls/server-ca.crt', content: 'x' },
         { path: '/etc/a', content: 'x' },
         { path: '/etc/a', content: 'not base64!', encoding: 'b64' },
+        { path: '/var/lib/rancher/k3s/server/manifests/kube-vip.yaml', content: 'x' },
       ],
     }),
-    ['files[0].path', 'files[1].path', 'files[3].path', 'files[3].content'],
+    ['files[0].path', 'files[1].path', 'files[3].path', 'files[3].content', 'files[4].path'],
   );
   assert.deepEqual(
     fields({ files: [{ path: '/etc/rancher/k3s/config.yaml.d/10-extra.yaml', content: 'x' }] }),

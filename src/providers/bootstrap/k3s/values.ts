@@ -6,6 +6,7 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType } from '@sinclair/typebox/value';
 import type { FieldCause } from '../../../api/errors.ts';
 import { BootstrapError } from '../errors.ts';
+import { kubeVipManifestPath } from './kube-vip.ts';
 import { k3sTLSDir } from './pki.ts';
 import { K3sBootstrapValues } from './values-schema.ts';
 
@@ -15,6 +16,7 @@ export {
   GuestNetwork,
   K3sBootstrapValues,
   K3sSettings,
+  KubeVip,
   type ConfigValue,
 } from './values-schema.ts';
 
@@ -139,7 +141,11 @@ export function validateK3sValues(values: unknown): FieldCause[] {
   const seen = new Set<string>();
   (checked.files ?? []).forEach((file, index) => {
     const field = `files[${index}]`;
-    if (file.path === k3sConfigPath || file.path.startsWith(`${k3sTLSDir}/`)) {
+    if (
+      file.path === k3sConfigPath ||
+      file.path === kubeVipManifestPath ||
+      file.path.startsWith(`${k3sTLSDir}/`)
+    ) {
       causes.push({
         field: `${field}.path`,
         message: 'written by Slipway',
