@@ -1,0 +1,301 @@
+// One machine's next step (reconcileMachine) and its read-only view (observeMachine):
+// find the VM by the machine's uid; clone it when there is none; wait out a clone lock;
+// configure it; start it; wait for the guest agent to report its address; report drift.
+// Every pass starts from what Proxmox shows, so a restart at any point resumes.
+import type { MachineObservation } from '../types.ts';
+import { apiPath, isUpid } from './api/index.ts';
+import { isConfigured } from './clone-config.ts';
+import { configureStep } from './configure-vm.ts';
+import { adoptRecord, observation, type MachineContext } from './context.ts';
+import { startClone } from './create-vm.ts';
+import { providerError, ProxmoxReasons } from './errors.ts';
+import { findMachineVM, readStatus, type FoundVM } from './find-vm.ts';
+import { cloudInitStatusResult, guestAgentAddress, startCloudInitStatus } from './guest-agent.ts';
+import { runningTask, takeFailure } from './machine-state.ts';
+import { configDrift, describeDrift } from './vm-config.ts';
+
+const R = ProxmoxReasons;
+/** How often a running VM is asked for `cloud-init status` while it is not done. */
+const cloudInitCheckMs = 5_000;
+
+function signalOption(ctx: MachineContext) {
+  return ctx.signal ? { signal: ctx.signal } : {};
+}
+
+async function find(ctx: MachineContext) {
+  return findMachineVM({
+    api: ctx.api,
+    view: ctx.view,
+    records: ctx.records,
+    machineName: ctx.request.machineName,
+    uid: ctx.request.machineUID,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+}
+
+function lockObservation(vm: FoundVM): MachineObservation | undefined {
+  const lock =
+    vm.status.lock ?? (typeof vm.config['lock'] === 'string' ? vm.config['lock'] : undefined);
+  if (!lock) return undefined;
+  if (lock === 'clone') {
+    return observation(
+      'Creating',
+      R.WaitingForCloneTask,
+      `VM ${vm.vmid} is being cloned on ${vm.node}`,
+      vm.vmid,
+    );
+  }
+  return observation(
+    vm.status.status === 'running' ? 'Starting' : 'Creating',
+    R.StorageLocked,
+    `VM ${vm.vmid} is locked (${lock}); waiting for that operation to finish`,
+    vm.vmid,
+  );
+}
+
+/** What a running VM looks like: its address, drift, cloud-init. Changes nothing. */
+async function runningObservation(ctx: MachineContext, vm: FoundVM): Promise<MachineObservation> {
+  const answer = await guestAgentAddress(
+    ctx.api,
+    vm,
+    ctx.network,
+    ctx.settings.guestAgentTimeoutSec,
+    ctx.signal,
+  );
+  if (answer.kind === 'waiting')
+    return observation('Starting', answer.reason, answer.message, vm.vmid);
+  const addresses = [
+    { type: 'InternalIP' as const, address: answer.address },
+    { type: 'Hostname' as const, address: ctx.request.machineName },
+  ];
+  const record = ctx.records.get(ctx.request.machineUID);
+  if (runningTask(record, 'repair')) {
+    return observation(
+      'Starting',
+      R.RepairingConfigDrift,
+      `VM ${vm.vmid} restarts with the configured CPU and memory`,
+      vm.vmid,
+      addresses,
+    );
+  }
+  if (ctx.settings.waitForCloudInit && record?.cloudInit?.status !== 'done') {
+    const status = record?.cloudInit?.status;
+    if (status === 'error') {
+      return observation(
+        'Failed',
+        R.CloudInitFailed,
+        `cloud-init reported an error in VM ${vm.vmid}: see /var/log/cloud-init-output.log in the guest`,
+        vm.vmid,
+        addresses,
+      );
+    }
+    return observation(
+      'Starting',
+      R.WaitingForCloudInit,
+      `VM ${vm.vmid} has address ${answer.address}; cloud-init is ${status ?? 'not checked yet'}`,
+      vm.vmid,
+      addresses,
+    );
+  }
+  const drift = configDrift(vm.config, ctx.settings);
+  if (drift.length > 0) {
+    const message = `VM ${vm.vmid} was changed outside Slipway: ${describeDrift(drift)}`;
+    return ctx.settings.repairDrift
+      ? observation(
+          'Starting',
+          R.ConfigDrift,
+          `${message}; it is put back and the VM restarted`,
+          vm.vmid,
+          addresses,
+        )
+      : observation(
+          'Running',
+          R.ConfigDrift,
+          `${message} (set repairDrift to put it back)`,
+          vm.vmid,
+          addresses,
+        );
+  }
+  return observation(
+    'Running',
+    R.VMRunning,
+    `VM ${vm.vmid} runs on ${vm.node} at ${answer.address}`,
+    vm.vmid,
+    addresses,
+  );
+}
+
+/** Observe without changing anything; undefined when the machine has no VM. */
+export async function observeStep(ctx: MachineContext): Promise<MachineObservation | undefined> {
+  const found = await find(ctx);
+  if (found.kind === 'absent') return undefined;
+  if (found.kind === 'creating') {
+    const { record } = found;
+    return observation(
+      'Creating',
+      R.CloningVM,
+      `VM ${record.vmid} is being cloned from template ${record.templateVmid} for node ${record.node}`,
+      record.vmid,
+    );
+  }
+  const vm = found.vm;
+  const locked = lockObservation(vm);
+  if (locked) return locked;
+  if (!isConfigured(vm.config, ctx.identity)) {
+    return observation(
+      'Creating',
+      R.ConfiguringVM,
+      `VM ${vm.vmid} is cloned and not configured yet`,
+      vm.vmid,
+    );
+  }
+  if (vm.status.status !== 'running') {
+    const record = ctx.records.get(ctx.request.machineUID);
+    return runningTask(record, 'start')
+      ? observation('Starting', R.StartingVM, `VM ${vm.vmid} is starting on ${vm.node}`, vm.vmid)
+      : observation('Stopped', R.VMStopped, `VM ${vm.vmid} on ${vm.node} is stopped`, vm.vmid);
+  }
+  return runningObservation(ctx, vm);
+}
+
+async function startStep(ctx: MachineContext, vm: FoundVM): Promise<MachineObservation> {
+  const record = adoptRecord(ctx, vm, ctx.settings.memoryMiB);
+  if (runningTask(record, 'start')) {
+    return observation(
+      'Starting',
+      R.StartingVM,
+      `VM ${vm.vmid} is starting on ${vm.node}`,
+      vm.vmid,
+    );
+  }
+  const failure = takeFailure(record, 'start');
+  if (failure !== undefined) {
+    // A start task can fail after the VM came up (a slow QMP answer): running counts.
+    const status = await readStatus(ctx.api, vm.node, vm.vmid, ctx.signal);
+    if (status?.status !== 'running') throw providerError(failure, `starting VM ${vm.vmid}`);
+    return observation(
+      'Starting',
+      R.WaitingForGuestAgent,
+      `VM ${vm.vmid} runs on ${vm.node}`,
+      vm.vmid,
+    );
+  }
+  let upid: unknown;
+  try {
+    upid = await ctx.api.post<unknown>(
+      apiPath`/nodes/${vm.node}/qemu/${vm.vmid}/status/start`,
+      {},
+      signalOption(ctx),
+    );
+  } catch (err: unknown) {
+    const status = await readStatus(ctx.api, vm.node, vm.vmid, ctx.signal);
+    if (status?.status === 'running') {
+      return observation(
+        'Starting',
+        R.WaitingForGuestAgent,
+        `VM ${vm.vmid} runs on ${vm.node}`,
+        vm.vmid,
+      );
+    }
+    throw providerError(err, `starting VM ${vm.vmid}`);
+  }
+  if (isUpid(upid)) ctx.records.track(ctx.api, record, 'start', upid);
+  return observation('Starting', R.StartingVM, `VM ${vm.vmid} is starting on ${vm.node}`, vm.vmid);
+}
+
+async function repairDrift(ctx: MachineContext, vm: FoundVM): Promise<MachineObservation> {
+  const record = adoptRecord(ctx, vm, ctx.settings.memoryMiB);
+  const failure = takeFailure(record, 'repair');
+  if (failure !== undefined)
+    throw providerError(failure, `restarting VM ${vm.vmid} after putting back its CPU and memory`);
+  const { settings } = ctx;
+  try {
+    await ctx.api.post<unknown>(
+      apiPath`/nodes/${vm.node}/qemu/${vm.vmid}/config`,
+      {
+        cores: settings.cores,
+        sockets: settings.sockets,
+        memory: String(settings.memoryMiB),
+        ...(typeof vm.config['digest'] === 'string' ? { digest: vm.config['digest'] } : {}),
+      },
+      signalOption(ctx),
+    );
+    const upid = await ctx.api.post<unknown>(
+      apiPath`/nodes/${vm.node}/qemu/${vm.vmid}/status/reboot`,
+      {},
+      signalOption(ctx),
+    );
+    if (isUpid(upid)) ctx.records.track(ctx.api, record, 'repair', upid);
+  } catch (err: unknown) {
+    throw providerError(err, `putting back the CPU and memory of VM ${vm.vmid}`);
+  }
+  return observation(
+    'Starting',
+    R.RepairingConfigDrift,
+    `VM ${vm.vmid} restarts with ${describeDrift(configDrift(vm.config, settings))} put back`,
+    vm.vmid,
+  );
+}
+
+async function checkCloudInit(ctx: MachineContext, vm: FoundVM): Promise<void> {
+  const record = adoptRecord(ctx, vm, ctx.settings.memoryMiB);
+  const check = record.cloudInit;
+  if (check?.pid !== undefined) {
+    const status = await cloudInitStatusResult(ctx.api, vm, check.pid, ctx.signal);
+    if (status === undefined) return;
+    record.cloudInit = { at: ctx.now(), status };
+    return;
+  }
+  if (check && ctx.now() - check.at < cloudInitCheckMs) return;
+  const pid = await startCloudInitStatus(ctx.api, vm, ctx.signal);
+  record.cloudInit = { pid, at: ctx.now(), ...(check?.status ? { status: check.status } : {}) };
+}
+
+/** Take the next step toward a running machine. */
+export async function reconcileStep(ctx: MachineContext): Promise<MachineObservation> {
+  const found = await find(ctx);
+  if (found.kind === 'creating') {
+    const { record } = found;
+    const failure = takeFailure(record, 'clone');
+    if (failure !== undefined) {
+      ctx.records.delete(record.uid);
+      throw providerError(
+        failure,
+        `cloning VM ${record.vmid} from template ${record.templateVmid}`,
+      );
+    }
+    return observation(
+      'Creating',
+      R.CloningVM,
+      `VM ${record.vmid} is being cloned from template ${record.templateVmid} for node ${record.node}`,
+      record.vmid,
+    );
+  }
+  if (found.kind === 'absent') {
+    const outcome = await startClone(ctx);
+    if (outcome.kind === 'waiting-for-slot') {
+      return observation('Creating', R.WaitingForCloneSlot, outcome.message);
+    }
+    return observation(
+      'Creating',
+      R.CloningVM,
+      `VM ${outcome.vmid} is being cloned from template ${outcome.template.vmid}${outcome.template.name ? ` (${outcome.template.name})` : ''} for node ${outcome.node}`,
+      outcome.vmid,
+    );
+  }
+  const vm = found.vm;
+  const locked = lockObservation(vm);
+  if (locked) return locked;
+  if (vm.status.status !== 'running') {
+    const step = await configureStep(ctx, vm);
+    if (step) return step;
+    return startStep(ctx, vm);
+  }
+  const seen = await runningObservation(ctx, vm);
+  if (seen.reason === R.ConfigDrift && ctx.settings.repairDrift) return repairDrift(ctx, vm);
+  if (seen.reason === R.WaitingForCloudInit) {
+    await checkCloudInit(ctx, vm);
+    return runningObservation(ctx, vm);
+  }
+  return seen;
+}
