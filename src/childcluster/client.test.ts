@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
-import { createSecureContext } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
-import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { Client } from 'undici';
 import { parse, stringify } from 'yaml';
 import {
   startTestEnvironment,
@@ -14,7 +13,8 @@ import {
   makeTestClientCert,
 } from '../providers/infrastructure/sim/child-api/test-pki.ts';
 import { createChildClusterClient } from './client.ts';
-import { tlsConnector } from './connector.ts';
+import { tlsConnector, type Connector } from './connector.ts';
+import { createTargetSecureContext, parseKubeconfig } from './kubeconfig.ts';
 import { ChildClusterErrorCode, isChildClusterError, type ChildClusterClient } from './types.ts';
 
 /** The kubeconfig with one field of its cluster or user entry replaced. */
@@ -45,6 +45,16 @@ async function freePort(): Promise<number> {
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
+/** The connector and server URL of a kubeconfig, as the client's transport makes them. */
+function connectorFor(kubeconfig: string): { connect: Connector; url: URL } {
+  const target = parseKubeconfig(kubeconfig);
+  const connect = tlsConnector({
+    secureContext: createTargetSecureContext(target),
+    servername: target.servername,
+  });
+  return { connect, url: new URL(target.server) };
+}
+
 describe('child-cluster client against the simulated API', () => {
   let env: TestEnvironment;
   let alpha: TestCluster;
@@ -70,21 +80,7 @@ describe('child-cluster client against the simulated API', () => {
   });
 
   test('a new connection resumes the TLS session, and is still authenticated', async () => {
-    const config = new KubeConfig();
-    config.loadFromString(alpha.kubeconfig);
-    const cluster = config.getCurrentCluster();
-    const user = config.getCurrentUser();
-    assert.ok(cluster?.caData && user?.certData && user.keyData);
-    const fromB64 = (data: string) => Buffer.from(data, 'base64');
-    const connect = tlsConnector({
-      secureContext: createSecureContext({
-        ca: fromB64(cluster.caData),
-        cert: fromB64(user.certData),
-        key: fromB64(user.keyData),
-      }),
-      servername: cluster.tlsServerName,
-    });
-    const url = new URL(cluster.server);
+    const { connect, url } = connectorFor(alpha.kubeconfig);
     const listNodes = () =>
       new Promise<{ reused: boolean; status: string }>((resolve, reject) => {
         connect({ hostname: url.hostname, port: url.port }, (err, socket) => {
@@ -155,30 +151,40 @@ describe('child-cluster client against the simulated API', () => {
     assert.equal((await client.listNodes()).find((n) => n.name === node)?.unschedulable, false);
   });
 
-  test('node changes arrive on a client-node watch started from the list’s resourceVersion', async () => {
-    const config = new KubeConfig();
-    config.loadFromString(alpha.kubeconfig);
-    const events: string[] = [];
+  test('node changes arrive on a watch started from the list’s resourceVersion', async () => {
+    const { connect, url } = connectorFor(alpha.kubeconfig);
+    const watcher = new Client(url.origin, {
+      connect: (options, callback) =>
+        connect(options, (err, socket) =>
+          socket ? callback(null, socket) : callback(err ?? new Error('no socket'), null),
+        ),
+    });
     const client = clientFor(alpha.kubeconfig);
     await client.listNodes();
     const revision = String(env.registry.revision);
-    let resolveSeen: () => void = () => {};
-    const seen = new Promise<void>((resolve) => (resolveSeen = resolve));
-    const controller = await new Watch(config).watch(
-      '/api/v1/nodes',
-      { resourceVersion: revision },
-      (type: string, obj: { metadata: { name: string }; spec?: { unschedulable?: boolean } }) => {
-        events.push(
-          `${type} ${obj.metadata.name} ${obj.spec?.unschedulable === true ? 'cordoned' : ''}`.trim(),
-        );
-        if (events.length === 1) resolveSeen();
-      },
-      () => {},
-    );
+    const stop = new AbortController();
+    const response = await watcher.request({
+      method: 'GET',
+      path: `${url.pathname}/api/v1/nodes?watch=1&resourceVersion=${revision}`,
+      signal: stop.signal,
+    });
+    assert.equal(response.statusCode, 200);
     await client.cordon('alpha-worker-2');
-    await seen;
-    controller.abort();
-    assert.deepEqual(events, ['MODIFIED alpha-worker-2 cordoned']);
+    let received = '';
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      received += chunk.toString();
+      if (received.includes('\n')) break;
+    }
+    stop.abort();
+    await watcher.destroy();
+    const event = JSON.parse(received.split('\n')[0] ?? '') as {
+      type: string;
+      object: { metadata: { name: string }; spec?: { unschedulable?: boolean } };
+    };
+    assert.deepEqual(
+      [event.type, event.object.metadata.name, event.object.spec?.unschedulable],
+      ['MODIFIED', 'alpha-worker-2', true],
+    );
     await client.uncordon('alpha-worker-2');
   });
 

@@ -1,35 +1,12 @@
-// The child-cluster client on @kubernetes/client-node, built from an admin kubeconfig.
-// client-node honours the kubeconfig's `tls-server-name` (it becomes the TLS servername
-// of its undici dispatcher) and a path after the server's host:port (it prefixes every
-// request path). It makes a new dispatcher for every request, though; this client keeps
-// the first one so connections are pooled and close() can end them. Writes go through
-// the generated CoreV1Api; the hot reads (node and pod lists) are plain GETs through the
-// same authentication, parsed as JSON, because the generated model deserialisation
-// costs more than the request itself.
-import { createSecureContext, type SecureContext } from 'node:tls';
+// The child-cluster client: the five calls controllers make to a workload cluster's
+// Kubernetes API (readyz, list nodes, patch a node, list and evict its pods, delete
+// it), as plain JSON requests through one pooled connection per cluster (transport.ts).
+// Not @kubernetes/client-node: importing it alone cost some 90 MiB of RSS, and it made
+// a new dispatcher for every request (docs/adr/0007-child-cluster-client.md).
+import { codeForStatus, statusMessage } from './errors.ts';
+import { parseKubeconfig } from './kubeconfig.ts';
+import { ApiTransport } from './transport.ts';
 import {
-  ApiException,
-  CoreV1Api,
-  HttpMethod,
-  IsomorphicFetchHttpLibrary,
-  KubeConfig,
-  Observable,
-  PatchStrategy,
-  RequestContext,
-  ServerConfiguration,
-  createConfiguration,
-  type ConfigurationOptions,
-  type ObservableMiddleware,
-  type SecurityAuthentication,
-  type V1Node,
-  type V1NodeList,
-  type V1Pod,
-  type V1PodList,
-} from '@kubernetes/client-node';
-import { tlsConnector, type Connector, type ConnectorOptions } from './connector.ts';
-import { codeForStatus, statusMessage, toChildClusterError } from './errors.ts';
-import {
-  ChildClusterError,
   ChildClusterErrorCode,
   isChildClusterError,
   type ChildClusterClient,
@@ -38,8 +15,6 @@ import {
   type NodeInfo,
   type ReadyResult,
 } from './types.ts';
-
-type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 
 export interface ChildClusterClientOptions {
   /** Per-request timeout (default 10 s); a request that takes longer counts as unreachable. */
@@ -51,6 +26,35 @@ export interface ChildClusterClientOptions {
   /** Injected clock in milliseconds, for drain deadlines. */
   now?: () => number;
 }
+
+/** The fields of a core/v1 Node this client reads. */
+interface NodeObject {
+  metadata?: { name?: string; uid?: string; labels?: Record<string, string> };
+  spec?: { unschedulable?: boolean; providerID?: string };
+  status?: {
+    conditions?: { type?: string; status?: string }[];
+    nodeInfo?: { kubeletVersion?: string };
+    addresses?: { type?: string; address?: string }[];
+  };
+}
+
+/** The fields of a core/v1 Pod this client reads. */
+interface PodObject {
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    deletionTimestamp?: string;
+    annotations?: Record<string, string>;
+    ownerReferences?: { kind?: string; controller?: boolean }[];
+  };
+}
+
+interface List<T> {
+  items: T[];
+}
+
+const strategicMergePatch = 'application/strategic-merge-patch+json';
 
 function defaultDelay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -64,102 +68,7 @@ function defaultDelay(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** undici's Agent constructor, with the options used here. */
-type AgentConstructor = new (options: {
-  connect: Connector;
-  connections: number;
-  keepAliveTimeout: number;
-  keepAliveMaxTimeout: number;
-}) => Dispatcher;
-
-/**
- * How long the client keeps an idle connection. Shorter than the server's 90 s: a
- * connection costs some 60 KiB on each side, and a settled cluster is only asked again
- * after minutes, so an open connection mostly waits for nothing.
- */
-const idleConnectionMs = 10_000;
-
-/**
- * A KubeConfig that also remembers the TLS options of its direct connections, with the
- * CA, certificate and key parsed once into a SecureContext: client-node hands the PEM
- * to every `tls.connect`, which parses them again for each connection (about a
- * millisecond of CPU).
- */
-class SharedContextKubeConfig extends KubeConfig {
-  #secureContext: SecureContext | undefined;
-  /** The connector options of the last direct (not proxied) dispatcher made. */
-  connectorOptions: ConnectorOptions | undefined;
-
-  override createDispatcherOptions(
-    cluster: Parameters<KubeConfig['createDispatcherOptions']>[0],
-    agentOptions: Parameters<KubeConfig['createDispatcherOptions']>[1],
-  ): ReturnType<KubeConfig['createDispatcherOptions']> {
-    const options = super.createDispatcherOptions(cluster, agentOptions);
-    if (options.type !== 'agent') return options;
-    const { ca, cert, key, pfx, passphrase, servername, rejectUnauthorized } = options.connect;
-    this.#secureContext ??= createSecureContext({ ca, cert, key, pfx, passphrase });
-    this.connectorOptions = {
-      secureContext: this.#secureContext,
-      servername,
-      rejectUnauthorized,
-      keepAliveInitialDelay: options.connect.keepAliveInitialDelay,
-    };
-    return options;
-  }
-}
-
-/**
- * client-node's kubeconfig authentication, with one pooled dispatcher that keeps a
- * single connection: requests to one cluster queue on it. With one connection per
- * request in flight, a cluster's controllers asking at once kept several TLS
- * connections open per cluster, each holding tens of KiB for the keep-alive's length.
- */
-class PooledAuthentication implements SecurityAuthentication {
-  readonly #config: SharedContextKubeConfig;
-  #dispatcher: Dispatcher | undefined;
-
-  constructor(config: SharedContextKubeConfig) {
-    this.#config = config;
-  }
-
-  getName(): string {
-    return 'kubeconfig authentication (pooled)';
-  }
-
-  async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    await this.#config.applySecurityAuthentication(context);
-    const fresh = context.getDispatcher();
-    if (!fresh) return;
-    this.#dispatcher ??= this.#singleConnection(fresh);
-    context.setDispatcher(this.#dispatcher);
-  }
-
-  /**
-   * An Agent like `fresh` (made by client-node, from its own copy of undici) limited to
-   * one connection, with the shared TLS context and our connector; `fresh` itself when
-   * it goes through a proxy.
-   */
-  #singleConnection(fresh: Dispatcher): Dispatcher {
-    const options = this.#config.connectorOptions;
-    if (!options || fresh.constructor.name !== 'Agent') return fresh;
-    void fresh.close();
-    const Agent = fresh.constructor as AgentConstructor;
-    return new Agent({
-      connect: tlsConnector(options),
-      connections: 1,
-      keepAliveTimeout: idleConnectionMs,
-      keepAliveMaxTimeout: idleConnectionMs,
-    });
-  }
-
-  async close(): Promise<void> {
-    const dispatcher = this.#dispatcher;
-    this.#dispatcher = undefined;
-    if (dispatcher) await dispatcher.destroy();
-  }
-}
-
-function nodeInfo(node: V1Node): NodeInfo {
+function nodeInfo(node: NodeObject): NodeInfo {
   const labels = node.metadata?.labels ?? {};
   const controlPlane =
     labels['node-role.kubernetes.io/control-plane'] !== undefined ||
@@ -177,7 +86,7 @@ function nodeInfo(node: V1Node): NodeInfo {
 }
 
 /** Pods drain leaves alone: DaemonSet pods (their controller would recreate them) and static pods. */
-function isSkippedByDrain(pod: V1Pod): boolean {
+function isSkippedByDrain(pod: PodObject): boolean {
   const daemonSet = pod.metadata?.ownerReferences?.some(
     (owner) => owner.controller === true && owner.kind === 'DaemonSet',
   );
@@ -185,121 +94,51 @@ function isSkippedByDrain(pod: V1Pod): boolean {
   return daemonSet === true || mirror;
 }
 
+const segment = encodeURIComponent;
+
 class KubernetesChildClusterClient implements ChildClusterClient {
-  readonly #server: string;
-  readonly #auth: PooledAuthentication;
-  readonly #core: CoreV1Api;
-  readonly #http = new IsomorphicFetchHttpLibrary();
-  readonly #closed = new AbortController();
-  readonly #timeoutMs: number;
+  readonly #api: ApiTransport;
   readonly #pollMs: number;
   readonly #delay: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #now: () => number;
 
-  constructor(config: SharedContextKubeConfig, server: string, options: ChildClusterClientOptions) {
-    this.#server = server;
-    this.#auth = new PooledAuthentication(config);
-    this.#core = new CoreV1Api(
-      createConfiguration({
-        baseServer: new ServerConfiguration(server, {}),
-        authMethods: { default: this.#auth },
-      }),
-    );
-    this.#timeoutMs = options.requestTimeoutMs ?? 10_000;
+  constructor(api: ApiTransport, options: ChildClusterClientOptions) {
+    this.#api = api;
     this.#pollMs = options.drainPollMs ?? 1000;
     this.#delay = options.delay ?? defaultDelay;
     this.#now = options.now ?? (() => performance.now());
   }
 
-  #signal(signal?: AbortSignal): AbortSignal {
-    const signals = [this.#closed.signal, AbortSignal.timeout(this.#timeoutMs)];
-    if (signal) signals.push(signal);
-    return AbortSignal.any(signals);
-  }
-
-  /** Per-call options: the combined abort signal, and headers. */
-  #options(
-    signal?: AbortSignal,
-    headers: Record<string, string> = {},
-  ): ConfigurationOptions<ObservableMiddleware> {
-    const combined = this.#signal(signal);
-    const middleware: ObservableMiddleware = {
-      pre: (context) => {
-        context.setSignal(combined);
-        for (const [key, value] of Object.entries(headers)) context.setHeaderParam(key, value);
-        return new Observable(Promise.resolve(context));
-      },
-      post: (response) => new Observable(Promise.resolve(response)),
-    };
-    return { middleware: [middleware], middlewareMergeStrategy: 'append' };
-  }
-
-  async #call<T>(
-    what: string,
-    signal: AbortSignal | undefined,
-    fn: (options: ConfigurationOptions<ObservableMiddleware>) => Promise<T>,
-  ): Promise<T> {
-    if (this.#closed.signal.aborted)
-      throw new ChildClusterError(ChildClusterErrorCode.Aborted, `${what}: the client is closed`);
-    try {
-      return await fn(this.#options(signal));
-    } catch (err: unknown) {
-      throw toChildClusterError(err, what, this.#server);
-    }
-  }
-
-  /**
-   * GET a JSON document through client-node's authentication and HTTP library, without
-   * its model deserialisation (which costs more than the request itself on loopback).
-   */
-  async #getJson<T>(what: string, path: string, signal?: AbortSignal): Promise<T> {
-    if (this.#closed.signal.aborted) {
-      throw new ChildClusterError(ChildClusterErrorCode.Aborted, `${what}: the client is closed`);
-    }
-    try {
-      const context = new RequestContext(`${this.#server}${path}`, HttpMethod.GET);
-      context.setHeaderParam('Accept', 'application/json');
-      await this.#auth.applySecurityAuthentication(context);
-      context.setSignal(this.#signal(signal));
-      const response = await this.#http.send(context).toPromise();
-      const text = await response.body.text();
-      if (response.httpStatusCode !== 200) {
-        throw new ApiException(response.httpStatusCode, what, text, response.headers);
-      }
-      return JSON.parse(text) as T;
-    } catch (err: unknown) {
-      throw toChildClusterError(err, what, this.#server);
-    }
-  }
-
   async ready(signal?: AbortSignal): Promise<ReadyResult> {
     const what = 'check /readyz';
     try {
-      if (this.#closed.signal.aborted)
-        throw new ChildClusterError(ChildClusterErrorCode.Aborted, `${what}: the client is closed`);
-      const context = new RequestContext(`${this.#server}/readyz?verbose`, HttpMethod.GET);
-      await this.#auth.applySecurityAuthentication(context);
-      context.setSignal(this.#signal(signal));
-      const response = await this.#http.send(context).toPromise();
-      const text = (await response.body.text()).trim();
-      if (response.httpStatusCode === 200) {
+      const response = await this.#api.send(what, {
+        method: 'GET',
+        path: '/readyz?verbose',
+        signal,
+      });
+      const text = response.text.trim();
+      const status = response.status;
+      if (status === 200) {
         return { ok: true, reason: 'Ready', message: text.split('\n').at(-1) ?? 'ok' };
       }
-      const status = response.httpStatusCode;
       const failing = text.split('\n').filter((line) => line.startsWith('[-]'));
       const detail =
         failing.length > 0 ? failing.join('; ') : (statusMessage(text) ?? `HTTP ${status}`);
       const reason = status >= 500 ? 'NotReady' : codeForStatus(status);
       return { ok: false, reason, message: `${what}: ${detail} (HTTP ${status})` };
     } catch (err: unknown) {
-      const error = toChildClusterError(err, what, this.#server);
-      if (error.code === ChildClusterErrorCode.Aborted) throw error;
-      return { ok: false, reason: error.code, message: error.message };
+      if (!isChildClusterError(err) || err.code === ChildClusterErrorCode.Aborted) throw err;
+      return { ok: false, reason: err.code, message: err.message };
     }
   }
 
   async listNodes(signal?: AbortSignal): Promise<NodeInfo[]> {
-    const list = await this.#getJson<V1NodeList>('list nodes', '/api/v1/nodes', signal);
+    const list = await this.#api.json<List<NodeObject>>('list nodes', {
+      method: 'GET',
+      path: '/api/v1/nodes',
+      signal,
+    });
     return list.items.map(nodeInfo);
   }
 
@@ -308,19 +147,14 @@ class KubernetesChildClusterClient implements ChildClusterClient {
     unschedulable: boolean,
     signal?: AbortSignal,
   ): Promise<void> {
-    const what = `${unschedulable ? 'cordon' : 'uncordon'} node "${name}"`;
-    await this.#call(what, signal, (options) =>
-      this.#core.patchNode(
-        { name, body: { spec: { unschedulable: unschedulable ? true : null } } },
-        {
-          ...options,
-          middleware: [
-            ...(options.middleware ?? []),
-            contentType(PatchStrategy.StrategicMergePatch),
-          ],
-        },
-      ),
-    );
+    // As kubectl cordon/uncordon: null removes the field.
+    await this.#api.call(`${unschedulable ? 'cordon' : 'uncordon'} node "${name}"`, {
+      method: 'PATCH',
+      path: `/api/v1/nodes/${segment(name)}`,
+      body: { spec: { unschedulable: unschedulable ? true : null } },
+      contentType: strategicMergePatch,
+      signal,
+    });
   }
 
   cordon(name: string, signal?: AbortSignal): Promise<void> {
@@ -338,12 +172,11 @@ class KubernetesChildClusterClient implements ChildClusterClient {
     const requested = new Set<string>();
     let evicted = 0;
     for (;;) {
-      const selector = encodeURIComponent(`spec.nodeName=${name}`);
-      const pods = await this.#getJson<V1PodList>(
-        `list pods on node "${name}"`,
-        `/api/v1/pods?fieldSelector=${selector}`,
+      const pods = await this.#api.json<List<PodObject>>(`list pods on node "${name}"`, {
+        method: 'GET',
+        path: `/api/v1/pods?fieldSelector=${segment(`spec.nodeName=${name}`)}`,
         signal,
-      );
+      });
       const evictable = pods.items.filter((pod) => !isSkippedByDrain(pod));
       if (evictable.length === 0) return { evicted, remaining: 0 };
       if (this.#now() >= deadline || signal?.aborted)
@@ -362,20 +195,16 @@ class KubernetesChildClusterClient implements ChildClusterClient {
   }
 
   /** True when the pod is evicted or already gone; false when a disruption budget says wait. */
-  async #evict(pod: V1Pod, signal?: AbortSignal): Promise<boolean> {
+  async #evict(pod: PodObject, signal?: AbortSignal): Promise<boolean> {
     const name = pod.metadata?.name ?? '';
     const namespace = pod.metadata?.namespace ?? 'default';
     try {
-      await this.#call(`evict pod "${namespace}/${name}"`, signal, (options) =>
-        this.#core.createNamespacedPodEviction(
-          {
-            name,
-            namespace,
-            body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
-          },
-          options,
-        ),
-      );
+      await this.#api.call(`evict pod "${namespace}/${name}"`, {
+        method: 'POST',
+        path: `/api/v1/namespaces/${segment(namespace)}/pods/${segment(name)}/eviction`,
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
+        signal,
+      });
       return true;
     } catch (err: unknown) {
       if (isChildClusterError(err, ChildClusterErrorCode.NotFound)) return true;
@@ -386,33 +215,26 @@ class KubernetesChildClusterClient implements ChildClusterClient {
 
   async deleteNode(name: string, signal?: AbortSignal): Promise<void> {
     try {
-      await this.#call(`delete node "${name}"`, signal, (options) =>
-        this.#core.deleteNode({ name }, options),
-      );
+      await this.#api.call(`delete node "${name}"`, {
+        method: 'DELETE',
+        path: `/api/v1/nodes/${segment(name)}`,
+        signal,
+      });
     } catch (err: unknown) {
       if (!isChildClusterError(err, ChildClusterErrorCode.NotFound)) throw err;
     }
   }
 
-  async close(): Promise<void> {
-    this.#closed.abort();
-    await this.#auth.close();
+  close(): Promise<void> {
+    return this.#api.close();
   }
-}
-
-function contentType(value: string): ObservableMiddleware {
-  return {
-    pre: (context) => {
-      context.setHeaderParam('Content-Type', value);
-      return new Observable(Promise.resolve(context));
-    },
-    post: (response) => new Observable(Promise.resolve(response)),
-  };
 }
 
 /**
  * A client for the cluster an admin kubeconfig (YAML) points at, through its current
- * context. Throws ChildClusterError(InvalidKubeconfig) when the kubeconfig is unusable.
+ * context: client certificate or bearer token, tls-server-name, a path after the
+ * server's host:port. Throws ChildClusterError(InvalidKubeconfig) naming the field when
+ * the kubeconfig is unusable (see kubeconfig.ts for the fields supported).
  *
  * @example
  * const client = createChildClusterClient(kubeconfigYaml);
@@ -424,22 +246,6 @@ export function createChildClusterClient(
   kubeconfig: string,
   options: ChildClusterClientOptions = {},
 ): ChildClusterClient {
-  const config = new SharedContextKubeConfig();
-  try {
-    config.loadFromString(kubeconfig);
-  } catch (err: unknown) {
-    throw new ChildClusterError(
-      ChildClusterErrorCode.InvalidKubeconfig,
-      `the kubeconfig cannot be read: ${err instanceof Error ? err.message : String(err)}`,
-      { cause: err },
-    );
-  }
-  const cluster = config.getCurrentCluster();
-  if (!cluster?.server) {
-    throw new ChildClusterError(
-      ChildClusterErrorCode.InvalidKubeconfig,
-      'the kubeconfig has no current context with a cluster server',
-    );
-  }
-  return new KubernetesChildClusterClient(config, cluster.server.replace(/\/+$/, ''), options);
+  const api = new ApiTransport(parseKubeconfig(kubeconfig), options.requestTimeoutMs ?? 10_000);
+  return new KubernetesChildClusterClient(api, options);
 }

@@ -21,7 +21,7 @@ export type Connector = (
 ) => void;
 
 export interface ConnectorOptions {
-  /** The kubeconfig's CA and client certificate, parsed once. */
+  /** The kubeconfig's CA and client certificate, parsed once for every connection. */
   secureContext: ConnectionOptions['secureContext'];
   servername?: string | undefined;
   rejectUnauthorized?: boolean | undefined;
@@ -30,7 +30,7 @@ export interface ConnectorOptions {
   timeoutMs?: number;
 }
 
-/** A connector for undici's `connect` option, e.g. `new Agent({ connect: tlsConnector(o) })`. */
+/** A connector for undici's `connect` option, e.g. `new Client(origin, { connect: tlsConnector(o) })`. */
 export function tlsConnector(options: ConnectorOptions): Connector {
   const timeoutMs = options.timeoutMs ?? 10_000;
   let session: Buffer | undefined;

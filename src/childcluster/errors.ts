@@ -1,7 +1,7 @@
-// Turning what @kubernetes/client-node and undici throw into ChildClusterError: the
-// server answered with a status (ApiException), the connection failed (fetch's
-// TypeError with a system or TLS error as its cause), or the request was aborted.
-import { ApiException } from '@kubernetes/client-node';
+// Turning failed requests to a child API into ChildClusterError: the server answered
+// with an error status, or the connection failed (a system, TLS or undici error with a
+// code), or an answer could not be read. Timeouts and aborts are told apart by the
+// transport, which knows which signal fired.
 import { ChildClusterError, ChildClusterErrorCode, isChildClusterError } from './types.ts';
 
 const untrustedCodes = new Set([
@@ -67,28 +67,38 @@ const statusWords: Record<number, string> = {
   429: 'too many requests',
 };
 
-/** Any failure of a request to the child API as a ChildClusterError saying `what` failed. */
-export function toChildClusterError(err: unknown, what: string, server: string): ChildClusterError {
-  if (isChildClusterError(err)) return err;
-  if (err instanceof ApiException) {
-    const status = Number(err.code);
-    const detail = statusMessage(err.body) ?? statusWords[status] ?? `HTTP ${status}`;
-    return new ChildClusterError(codeForStatus(status), `${what}: ${detail} (HTTP ${status})`, {
-      status,
-      cause: err,
-    });
-  }
-  const root = rootCause(err);
-  if (root.name === 'TimeoutError') {
+/** A non-2xx answer as a ChildClusterError saying `what` failed, with the Status message. */
+export function errorForStatus(status: number, body: string, what: string): ChildClusterError {
+  const detail = statusMessage(body) ?? statusWords[status] ?? `HTTP ${status}`;
+  return new ChildClusterError(codeForStatus(status), `${what}: ${detail} (HTTP ${status})`, {
+    status,
+  });
+}
+
+/** The request was aborted: by a deadline (the server did not answer in time) or on purpose. */
+export function abortedError(
+  what: string,
+  server: string,
+  why: 'timeout' | 'closed' | 'aborted',
+  cause: unknown,
+): ChildClusterError {
+  if (why === 'timeout') {
     return new ChildClusterError(
       ChildClusterErrorCode.Unreachable,
       `${what}: ${server} did not answer in time`,
-      { cause: err },
+      { cause },
     );
   }
-  if (root.name === 'AbortError') {
-    return new ChildClusterError(ChildClusterErrorCode.Aborted, `${what}: aborted`, { cause: err });
-  }
+  const message = why === 'closed' ? `${what}: the client is closed` : `${what}: aborted`;
+  return new ChildClusterError(ChildClusterErrorCode.Aborted, message, { cause });
+}
+
+/** Any other failure of a request to the child API as a ChildClusterError saying `what` failed. */
+export function toChildClusterError(err: unknown, what: string, server: string): ChildClusterError {
+  if (isChildClusterError(err)) return err;
+  const root = rootCause(err);
+  if (root.name === 'TimeoutError') return abortedError(what, server, 'timeout', err);
+  if (root.name === 'AbortError') return abortedError(what, server, 'aborted', err);
   if (root.code && untrustedCodes.has(root.code)) {
     return new ChildClusterError(
       ChildClusterErrorCode.UntrustedServer,
@@ -96,11 +106,10 @@ export function toChildClusterError(err: unknown, what: string, server: string):
       { cause: err },
     );
   }
-  if (err instanceof TypeError || root.code) {
-    const reason = root.code ? `${root.code}: ${root.message}` : root.message;
+  if (root.code) {
     return new ChildClusterError(
       ChildClusterErrorCode.Unreachable,
-      `${what}: cannot reach ${server} (${reason})`,
+      `${what}: cannot reach ${server} (${root.code}: ${root.message})`,
       { cause: err },
     );
   }
