@@ -109,23 +109,25 @@ function checkPeer(
     );
   }
   if (tls.fingerprint !== undefined && tls.caPem === undefined) return null;
-  // With a trusted chain, Node then checks the name and reports a mismatch the same way.
-  const nameError = checkServerIdentity(host, cert);
-  if (nameError) {
-    return new ProxmoxTlsRejection(
-      `certificate is not valid for ${host} (${nameError.message}); ` +
-        `the server presented SHA-256 ${seen}${describe(cert)}`,
-      seen,
-    );
-  }
-  if (!socket.authorized) {
-    const reason = String(socket.authorizationError ?? 'unknown reason');
+  // Node reports a name mismatch as an authorization error too, but only once the chain
+  // is trusted; an untrusted chain is the first thing to fix, so it is reported first.
+  const reason = String(socket.authorizationError ?? '');
+  if (!socket.authorized && reason !== 'ERR_TLS_CERT_ALTNAME_INVALID') {
     const hint =
       tls.caPem !== undefined
         ? 'tls.caPem does not trust it'
         : 'set tls.caPem to the CA that signed it, or pin its fingerprint in tls.fingerprint';
     return new ProxmoxTlsRejection(
-      `certificate not trusted (${reason}): the server presented SHA-256 ${seen}${describe(cert)}; ${hint}`,
+      `certificate not trusted (${reason || 'unknown reason'}): the server presented SHA-256 ` +
+        `${seen}${describe(cert)}; ${hint}`,
+      seen,
+    );
+  }
+  const nameError = checkServerIdentity(host, cert);
+  if (nameError || !socket.authorized) {
+    return new ProxmoxTlsRejection(
+      `certificate is not valid for ${host} (${nameError?.message ?? reason}); ` +
+        `the server presented SHA-256 ${seen}${describe(cert)}`,
       seen,
     );
   }
