@@ -22,6 +22,7 @@ import { Manager, type ManagerOptions } from './controllers/runtime/manager.ts';
 import { ValuesSchemaCompiler } from './controllers/values.ts';
 import type { Metrics } from './metrics/registry.ts';
 import { createBootstrapRegistry } from './providers/bootstrap/registry.ts';
+import { createProxmoxProvider } from './providers/infrastructure/proxmox/index.ts';
 import { createInfrastructureRegistry } from './providers/infrastructure/registry.ts';
 import {
   openSimClusterRegistry,
@@ -98,7 +99,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     profile: opts.simLatency ?? 'fast',
     ...(logger ? { onError: (err: unknown) => logger.warn({ err }, 'simulated hypervisor') } : {}),
   });
-  const infrastructure = createInfrastructureRegistry([createSimProvider(hypervisor)]);
+  const proxmox = createProxmoxProvider();
+  const infrastructure = createInfrastructureRegistry([createSimProvider(hypervisor), proxmox]);
   const bootstrap = createBootstrapRegistry();
   const endpointResolver: EndpointResolver = (provider, cluster: ClusterDeployment) =>
     provider === 'sim'
@@ -165,6 +167,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     childClient,
     async close() {
       await manager.stop();
+      await proxmox.close();
       for (const client of [...clients]) await client.close().catch(() => undefined);
       await childApi.close();
       await hypervisor.close();
