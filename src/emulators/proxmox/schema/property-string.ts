@@ -2,7 +2,7 @@
 // PVE::JSONSchema::parse_property_string reads them: split on commas, a bare value goes to the
 // `default_key`, aliases and key aliases are resolved, then every key is checked like a parameter.
 
-import { checkObject, type CheckContext, type ErrorMap, own } from './check.ts';
+import { checkObject, type CheckContext, type ErrorMap } from './check.ts';
 import { parsePerlBoolean, perlSplit, perlTrue } from './perl-value.ts';
 import type { PveFormatKeys } from './types.ts';
 
@@ -84,10 +84,4 @@ function formatError(errors: ErrorMap): string {
 
 function fail(message: string): PropertyStringResult {
   return { ok: false, message: message.endsWith('\n') ? message : `${message}\n` };
-}
-
-/** The value of `key` in a parsed property string. */
-export function propertyValue(parsed: Record<string, string>, key: string): string | undefined {
-  const value = own(parsed, key);
-  return typeof value === 'string' ? value : undefined;
 }
