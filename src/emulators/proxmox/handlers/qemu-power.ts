@@ -1,0 +1,170 @@
+// Power and removal: start (qmstart), stop (qmstop), shutdown (qmshutdown), reboot and
+// reset, and DELETE (qmdestroy). Starting checks what QEMU would need (disks and ISOs
+// present on this node, bridges that exist) and hands the VM to its guest OS.
+import { randomInt } from 'node:crypto';
+import { optBool, type EmulatorCore, type Handler, type HandlerContext } from '../core.ts';
+import { isCdrom, isDriveKey, parseDrive, parseNet, splitVolid } from '../config-format.ts';
+import { parameterError, serverError, TaskFailure } from '../errors.ts';
+import type { ClusterState, VmState } from '../state.ts';
+import { sleep, type TaskLog } from '../tasks.ts';
+import { assertUnlocked, isTemplate, vmOn } from './vm-view.ts';
+
+function skiplock(ctx: HandlerContext): boolean {
+  const wanted = optBool(ctx, 'skiplock') ?? false;
+  if (wanted && ctx.caller.userid !== 'root@pam')
+    throw parameterError({ skiplock: 'Only root may use this option.' });
+  return wanted;
+}
+
+/** What QEMU would refuse to start with: missing volumes, unknown bridges. */
+function checkStartable(ctx: HandlerContext, vm: VmState): void {
+  for (const [key, value] of vm.config) {
+    if (isDriveKey(key)) {
+      const drive = parseDrive(value);
+      if (!splitVolid(drive.file)) continue;
+      if (!ctx.core.state.findVolume(drive.file, vm.node)) {
+        throw new TaskFailure(`volume '${drive.file}' does not exist`);
+      }
+    } else if (/^net\d+$/.test(key)) {
+      const bridge = parseNet(value).bridge;
+      if (bridge !== undefined && bridge !== 'vmbr0')
+        throw new TaskFailure(`bridge '${bridge}' does not exist`);
+    }
+  }
+}
+
+export function powerOn(core: EmulatorCore, vm: VmState): void {
+  vm.power = 'running';
+  vm.startedAt = Date.now();
+  vm.pid = randomInt(10_000, 4_000_000);
+  vm.generation += 1;
+  core.guests.started(vm);
+}
+
+export async function powerOff(core: EmulatorCore, vm: VmState): Promise<void> {
+  if (vm.power !== 'running') return;
+  vm.power = 'stopped';
+  delete vm.startedAt;
+  delete vm.pid;
+  vm.generation += 1;
+  await core.guests.stopped(vm);
+}
+
+function task(ctx: HandlerContext, vm: VmState, type: string, work: (t: TaskLog) => Promise<void>) {
+  return ctx.core.tasks.start(
+    { node: vm.node, type, id: String(vm.vmid), user: ctx.caller.userid },
+    work,
+  );
+}
+
+const start: Handler = (ctx) => {
+  const vm = vmOn(ctx);
+  const ignoreLock = skiplock(ctx);
+  return task(ctx, vm, 'qmstart', async (log) => {
+    if (!ignoreLock) assertUnlocked(vm);
+    if (isTemplate(vm)) throw new TaskFailure("you can't start a vm if it's a template");
+    if (vm.power === 'running') throw new TaskFailure(`VM ${vm.vmid} already running`);
+    checkStartable(ctx, vm);
+    await sleep(ctx.core.options.timing.taskMs, log.signal);
+    if (ctx.core.random() < ctx.core.options.faults.taskFailureRate) {
+      throw new TaskFailure('start failed: QEMU exited with code 1');
+    }
+    if (!ctx.core.state.vms.has(vm.vmid))
+      throw new TaskFailure(
+        `Configuration file 'nodes/${vm.node}/qemu-server/${vm.vmid}.conf' does not exist`,
+      );
+    powerOn(ctx.core, vm);
+  });
+};
+
+const stop: Handler = (ctx) => {
+  const vm = vmOn(ctx);
+  const ignoreLock = skiplock(ctx);
+  return task(ctx, vm, 'qmstop', async (log) => {
+    if (!ignoreLock) assertUnlocked(vm);
+    await sleep(ctx.core.options.timing.taskMs, log.signal);
+    await powerOff(ctx.core, vm);
+  });
+};
+
+const shutdown: Handler = (ctx) => {
+  const vm = vmOn(ctx);
+  const ignoreLock = skiplock(ctx);
+  if (vm.power !== 'running') throw serverError(`VM ${vm.vmid} not running`);
+  return task(ctx, vm, 'qmshutdown', async (log) => {
+    if (!ignoreLock) assertUnlocked(vm);
+    await sleep(ctx.core.options.timing.taskMs, log.signal);
+    await powerOff(ctx.core, vm);
+  });
+};
+
+function restart(type: string): Handler {
+  return (ctx) => {
+    const vm = vmOn(ctx);
+    if (vm.power !== 'running') throw serverError(`VM ${vm.vmid} not running`);
+    return task(ctx, vm, type, async (log) => {
+      assertUnlocked(vm);
+      await sleep(ctx.core.options.timing.taskMs, log.signal);
+      await powerOff(ctx.core, vm);
+      powerOn(ctx.core, vm);
+    });
+  };
+}
+
+const destroy: Handler = (ctx) => {
+  const vm = vmOn(ctx);
+  if (!skiplock(ctx)) assertUnlocked(vm);
+  if (/^(1|true|yes|on)$/i.test(vm.config.get('protection') ?? '')) {
+    throw serverError(`can't remove VM ${vm.vmid} - protection mode enabled`);
+  }
+  if (vm.power === 'running') throw serverError(`VM ${vm.vmid} is running - destroy failed`);
+  const unreferenced = optBool(ctx, 'destroy-unreferenced-disks') ?? false;
+  return task(ctx, vm, 'qmdestroy', async (log) => {
+    await sleep(ctx.core.options.timing.taskMs, log.signal);
+    destroyDisks(ctx.core.state, vm, unreferenced, log);
+    ctx.core.state.vms.delete(vm.vmid);
+    await ctx.core.guests.destroyed(vm);
+  });
+};
+
+/** Free the VM's disks; a base image that linked clones still use stays, with a warning. */
+export function destroyDisks(
+  state: ClusterState,
+  vm: VmState,
+  unreferenced: boolean,
+  log: { log(line: string): void; warn(line: string): void },
+): void {
+  const volids = [...vm.config]
+    .filter(
+      ([key, value]) => (isDriveKey(key) && !isCdrom(parseDrive(value))) || /^unused\d+$/.test(key),
+    )
+    .map(([, value]) => parseDrive(value).file);
+  const volumes = volids.flatMap((id) => state.findVolume(id, vm.node) ?? []);
+  if (unreferenced) {
+    for (const v of state.allVolumes()) {
+      if (v.vmid === vm.vmid && v.content === 'images' && !volumes.includes(v)) volumes.push(v);
+    }
+  }
+  for (const volume of volumes) {
+    const id = `${volume.storage}:${volume.volname}`;
+    if (state.allVolumes().some((v) => v.parent === id)) {
+      log.warn(
+        `Could not remove disk '${id}', check manually: base volume '${volume.volname}' is still in use by linked cloned`,
+      );
+      continue;
+    }
+    state.removeVolume(volume);
+    const storage = state.storages.get(volume.storage);
+    if (storage?.type === 'lvmthin')
+      log.log(`  Logical volume "${volume.volname.split('/').pop() ?? ''}" successfully removed.`);
+  }
+}
+
+export const qemuPowerRoutes: [string, Handler][] = [
+  ['POST /nodes/{node}/qemu/{vmid}/status/start', start],
+  ['POST /nodes/{node}/qemu/{vmid}/status/stop', stop],
+  ['POST /nodes/{node}/qemu/{vmid}/status/shutdown', shutdown],
+  ['POST /nodes/{node}/qemu/{vmid}/status/reboot', restart('qmreboot')],
+  ['POST /nodes/{node}/qemu/{vmid}/status/reset', restart('qmreset')],
+  ['DELETE /nodes/{node}/qemu/{vmid}', destroy],
+];

@@ -1,0 +1,125 @@
+// Lock files as PVE uses them (PVE::Tools::lock_file_full): a worker that cannot take a
+// lock at once waits, in arrival order, up to a timeout, then fails with
+// "can't lock file '<path>' - got timeout". Shared holders coexist; an exclusive holder
+// excludes everyone, and a waiting exclusive request holds back later shared ones.
+
+export type LockMode = 'shared' | 'exclusive';
+
+interface Waiter {
+  mode: LockMode;
+  grant: () => void;
+}
+
+interface LockState {
+  shared: number;
+  exclusive: boolean;
+  queue: Waiter[];
+}
+
+/** A granted lock; call it once to release. */
+export type Release = () => void;
+
+export class LockTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LockTimeoutError';
+  }
+}
+
+export class LockTable {
+  readonly #locks = new Map<string, LockState>();
+
+  /**
+   * Take the lock on `path`; `onWait` is called when the caller has to wait (PVE prints
+   * "trying to acquire lock..." into the task log then). Rejects with LockTimeoutError,
+   * whose message is `timeoutMessage` or lock_file's "can't lock file '<path>' - got timeout".
+   */
+  acquire(
+    path: string,
+    mode: LockMode,
+    options: { timeoutMs: number; onWait?: () => void; timeoutMessage?: string },
+  ): Promise<Release> {
+    const { timeoutMs, onWait } = options;
+    const state = this.#state(path);
+    if (state.queue.length === 0 && compatible(state, mode)) {
+      take(state, mode);
+      return Promise.resolve(this.#releaser(path, mode));
+    }
+    onWait?.();
+    return new Promise<Release>((resolve, reject) => {
+      const waiter: Waiter = {
+        mode,
+        grant: () => {
+          clearTimeout(timer);
+          resolve(this.#releaser(path, mode));
+        },
+      };
+      const timer = setTimeout(() => {
+        const index = state.queue.indexOf(waiter);
+        if (index >= 0) state.queue.splice(index, 1);
+        this.#grantWaiting(path);
+        reject(
+          new LockTimeoutError(options.timeoutMessage ?? `can't lock file '${path}' - got timeout`),
+        );
+      }, timeoutMs);
+      state.queue.push(waiter);
+    });
+  }
+
+  /** Whether anyone holds or waits for `path` (for tests and diagnostics). */
+  busy(path: string): boolean {
+    const state = this.#locks.get(path);
+    return state !== undefined && (state.exclusive || state.shared > 0 || state.queue.length > 0);
+  }
+
+  #state(path: string): LockState {
+    let state = this.#locks.get(path);
+    if (!state) {
+      state = { shared: 0, exclusive: false, queue: [] };
+      this.#locks.set(path, state);
+    }
+    return state;
+  }
+
+  #releaser(path: string, mode: LockMode): Release {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const state = this.#state(path);
+      if (mode === 'exclusive') state.exclusive = false;
+      else state.shared -= 1;
+      this.#grantWaiting(path);
+    };
+  }
+
+  #grantWaiting(path: string): void {
+    const state = this.#state(path);
+    while (state.queue.length > 0) {
+      const next = state.queue[0];
+      if (!next || !compatible(state, next.mode)) break;
+      state.queue.shift();
+      take(state, next.mode);
+      next.grant();
+    }
+    if (!state.exclusive && state.shared === 0 && state.queue.length === 0) {
+      this.#locks.delete(path);
+    }
+  }
+}
+
+function compatible(state: LockState, mode: LockMode): boolean {
+  if (state.exclusive) return false;
+  return mode === 'shared' || state.shared === 0;
+}
+
+function take(state: LockState, mode: LockMode): void {
+  if (mode === 'exclusive') state.exclusive = true;
+  else state.shared += 1;
+}
+
+/** Path of a VM's config lock file (PVE::QemuConfig->config_file_lock). */
+export const vmLockPath = (vmid: number) => `/var/lock/qemu-server/lock-${vmid}.conf`;
+
+/** Path of a local storage's lock file (PVE::Storage::Plugin::cluster_lock_storage). */
+export const storageLockPath = (storage: string) => `/var/lock/pve-manager/pve-storage-${storage}`;
