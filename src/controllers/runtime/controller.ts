@@ -161,13 +161,12 @@ export class Controller {
     try {
       const { requeueAfter } = await this.#opts.reconcile(this.#ctx, key);
       this.queue.forget(key);
-      if (requeueAfter !== undefined && requeueAfter > 0) {
-        this.queue.addAfter(key, requeueAfter);
-        result = 'requeue_after';
-      } else {
-        result = 'success';
-      }
-      this.#scheduleResync(key);
+      const requeued = requeueAfter !== undefined && requeueAfter > 0;
+      if (requeued) this.queue.addAfter(key, requeueAfter);
+      result = requeued ? 'requeue_after' : 'success';
+      // A requeue within the resync period already promises a look in time; a resync
+      // drawn earlier would only add a pass (and pull the key off its requested tick).
+      if (!requeued || requeueAfter > this.#deps.resyncPeriodMs) this.#scheduleResync(key);
     } catch (err: unknown) {
       if (err instanceof TerminalError) {
         result = 'terminal';

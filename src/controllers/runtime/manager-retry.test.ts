@@ -148,3 +148,25 @@ test('every key is resynced after the period ± 10%, and only keys that still ex
   assert.ok(r.count('team-a/m1') >= 5);
   await manager.stop();
 });
+
+test('a requeue within the resync period replaces the resync; a longer one does not', async () => {
+  const { store, timers, manager } = await newManager(stores, { random: () => 0 });
+  await store.create(machine('soon'));
+  await store.create(machine('late'));
+  const r = recordingReconciler((key) =>
+    key.endsWith('/soon') ? { requeueAfter: 580_000 } : { requeueAfter: 3_600_000 },
+  );
+  manager.register({ name: 'machine', forKind: 'Machine', reconcile: r.reconcile });
+  await manager.start();
+  await manager.whenIdle();
+  // soon: its own 580 s only (a resync drawn at 540 s would pull it off its tick);
+  // late: the resync at 540 s comes before its hour.
+  await timers.advance(540_000);
+  await manager.whenIdle();
+  assert.equal(r.count('team-a/soon'), 1);
+  assert.equal(r.count('team-a/late'), 2);
+  await timers.advance(40_000);
+  await manager.whenIdle();
+  assert.equal(r.count('team-a/soon'), 2);
+  await manager.stop();
+});
