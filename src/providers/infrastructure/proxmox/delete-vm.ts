@@ -173,6 +173,12 @@ export async function deleteStep(ctx: DeleteContext): Promise<DeleteObservation>
       );
     }
   }
+  if (found.kind === 'unknown-clones') {
+    return pending(
+      R.WaitingForCloneTask,
+      `clones Slipway did not start in this run are under way (VM ${found.vmids.join(', ')}); one may be this machine's: waiting for them before deciding nothing is left`,
+    );
+  }
   if (found.kind === 'found') {
     const record = adoptRecord(ctx, found.vm);
     return stopOrDestroy(ctx, found.vm, record);

@@ -31,9 +31,28 @@ export interface FoundVM {
 
 export type FindResult =
   | { kind: 'found'; vm: FoundVM }
-  /** This process started a clone whose VM Proxmox does not show yet. */
+  /** This process started a clone that has not finished (or failed: see its task). */
   | { kind: 'creating'; record: MachineRecord }
+  /**
+   * Clones run that this process did not start, and until a clone ends its VM has
+   * neither name nor description: one of them may be this machine's, made before a
+   * restart. Nothing is created or deleted until they end.
+   */
+  | { kind: 'unknown-clones'; vmids: number[] }
   | { kind: 'absent' };
+
+/**
+ * Proxmox's config of a VM whose clone runs: `# qmclone temporary file` and
+ * `lock: clone`; name and description come only when the clone ends.
+ */
+export function isCloneInProgress(config: VMConfig | undefined): boolean {
+  return config?.['lock'] === 'clone' && machineUIDOf(descriptionOf(config)) === undefined;
+}
+
+function descriptionOf(config: VMConfig | undefined): string {
+  const description = config?.['description'];
+  return typeof description === 'string' ? description : '';
+}
 
 async function readConfig(api: ProxmoxApi, node: string, vmid: number, signal?: AbortSignal) {
   try {
@@ -85,8 +104,7 @@ async function vmsWithUID(
   const found: { vmid: number; node: string; config: VMConfig }[] = [];
   for (const vm of named) {
     const config = await readConfig(api, vm.node, vm.vmid, signal);
-    const description = typeof config?.['description'] === 'string' ? config['description'] : '';
-    if (config && machineUIDOf(description) === uid) {
+    if (config && machineUIDOf(descriptionOf(config)) === uid) {
       found.push({ vmid: vm.vmid, node: vm.node, config });
     }
   }
@@ -112,9 +130,10 @@ export async function findMachineVM(input: {
   let duplicates: { vmid: number; node: string }[] = [];
   if (record) {
     const config = await readConfig(api, record.node, record.vmid, signal);
-    const description = typeof config?.['description'] === 'string' ? config['description'] : '';
-    if (config && machineUIDOf(description) === uid) {
+    if (config && machineUIDOf(descriptionOf(config)) === uid) {
       match = { vmid: record.vmid, node: record.node, config };
+    } else if (isCloneInProgress(config) && record.tasks.clone?.state !== 'failed') {
+      return { kind: 'creating', record };
     } else if (!config && runningTask(record, 'clone')) {
       return { kind: 'creating', record };
     } else if (!config && record.tasks.clone?.state === 'failed') {
@@ -123,7 +142,9 @@ export async function findMachineVM(input: {
     }
   }
   if (!match) {
-    const all = await vmsWithUID(api, view, input.machineName, uid, input.maxAgeMs, signal);
+    let all = await vmsWithUID(api, view, input.machineName, uid, input.maxAgeMs, signal);
+    // "No VM" leads to a clone: confirm it on a list fetched now, not a moment ago.
+    if (all.length === 0) all = await vmsWithUID(api, view, input.machineName, uid, 0, signal);
     match = all[0];
     duplicates = all.slice(1).map(({ vmid, node }) => ({ vmid, node }));
     if (record && (!match || match.vmid !== record.vmid)) {
@@ -131,8 +152,52 @@ export async function findMachineVM(input: {
       if (!runningTask(record, 'clone')) records.delete(uid);
     }
   }
-  if (!match) return { kind: 'absent' };
+  if (!match) {
+    const unknown = await unknownClones(api, view, records, signal);
+    return unknown.length > 0 ? { kind: 'unknown-clones', vmids: unknown } : { kind: 'absent' };
+  }
   const status = await readStatus(api, match.node, match.vmid, signal);
   if (!status) return { kind: 'absent' };
   return { kind: 'found', vm: { ...match, status, duplicates } };
+}
+
+/**
+ * VMs being cloned that this process did not start, on nodes that still run a clone task
+ * (a `lock: clone` left by a clone that died with its node is not waited for).
+ */
+async function unknownClones(
+  api: ProxmoxApi,
+  view: ProxmoxView,
+  records: MachineRecords,
+  signal?: AbortSignal,
+): Promise<number[]> {
+  let vms;
+  try {
+    vms = await view.vms();
+  } catch (err: unknown) {
+    throw providerError(err, 'listing VMs');
+  }
+  const ours = new Set(records.all().map((r) => r.vmid));
+  const cloning = vms.filter((vm) => vm.lock === 'clone' && !ours.has(vm.vmid));
+  if (cloning.length === 0) return [];
+  let nodes;
+  try {
+    nodes = (await view.nodes()).filter((n) => n.online).map((n) => n.name);
+  } catch (err: unknown) {
+    throw providerError(err, 'listing nodes');
+  }
+  for (const node of nodes) {
+    try {
+      const active = await api.get<unknown[]>(
+        apiPath`/nodes/${node}/tasks`,
+        { source: 'active', typefilter: 'qmclone' },
+        signal ? { signal } : {},
+      );
+      if ((active ?? []).length > 0) return cloning.map((vm) => vm.vmid);
+    } catch {
+      // Cannot tell: better to wait than to make a second VM.
+      return cloning.map((vm) => vm.vmid);
+    }
+  }
+  return [];
 }

@@ -126,9 +126,18 @@ async function runningObservation(ctx: MachineContext, vm: FoundVM): Promise<Mac
 }
 
 /** Observe without changing anything; undefined when the machine has no VM. */
+function unknownClonesObservation(vmids: readonly number[]): MachineObservation {
+  return observation(
+    'Creating',
+    R.WaitingForCloneTask,
+    `clones Slipway did not start in this run are under way (VM ${vmids.join(', ')}); one may be this machine's, made before a restart: waiting for them to finish`,
+  );
+}
+
 export async function observeStep(ctx: MachineContext): Promise<MachineObservation | undefined> {
   const found = await find(ctx);
   if (found.kind === 'absent') return undefined;
+  if (found.kind === 'unknown-clones') return unknownClonesObservation(found.vmids);
   if (found.kind === 'creating') {
     const { record } = found;
     return observation(
@@ -271,6 +280,7 @@ export async function reconcileStep(ctx: MachineContext): Promise<MachineObserva
       record.vmid,
     );
   }
+  if (found.kind === 'unknown-clones') return unknownClonesObservation(found.vmids);
   if (found.kind === 'absent') {
     const outcome = await startClone(ctx);
     if (outcome.kind === 'waiting-for-slot') {
