@@ -10,6 +10,8 @@ export const Labels = {
   cluster: 'slipway.dev/cluster',
   /** `control-plane` or `worker`. */
   role: 'slipway.dev/role',
+  /** On an IPAddress: the IPPool its address comes from. */
+  ipPool: 'slipway.dev/ip-pool',
 } as const;
 
 /** Annotations users (or Slipway) set to steer controllers. */

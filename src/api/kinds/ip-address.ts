@@ -17,6 +17,8 @@ export const IPAddressClaimReasons = {
   PoolExhausted: 'PoolExhausted',
   /** A specific address was asked for and another claim holds it. */
   AddressInUse: 'AddressInUse',
+  /** A specific address was asked for that the pool does not hand out. */
+  AddressNotInPool: 'AddressNotInPool',
   /** Waiting: an earlier IPAddress of the same name is still being released. */
   WaitingForIPAddress: 'WaitingForIPAddress',
 } as const;

@@ -69,7 +69,14 @@ export const IPPoolAllocation = Type.Object(
   {
     namespace: Type.String(),
     name: Type.String({ description: 'The IPAddress that holds the address.' }),
-    claimUID: Type.String({ description: 'uid of the Machine or ClusterDeployment it is for.' }),
+    claimRef: Type.Object(
+      { kind: Type.String(), name: Type.String(), uid: Type.String() },
+      {
+        additionalProperties: false,
+        description:
+          'The Machine or ClusterDeployment the address is for; the address is released once it is gone.',
+      },
+    ),
     since: Type.String({ format: 'date-time' }),
   },
   { additionalProperties: false },
