@@ -13,7 +13,7 @@ import {
   slipwayTag,
   type MachineIdentity,
 } from './identity.ts';
-import type { CloneSlots } from './limiter.ts';
+import type { CloneSlots, KeyedMutex } from './limiter.ts';
 import type { MachineRecords } from './machine-state.ts';
 import { choosePlacement, type ClusterPeer, type Placement } from './placement.ts';
 import type { ResolvedMachineSettings } from './settings.ts';
@@ -27,6 +27,11 @@ const vmidAttempts = 5;
 
 export interface CreateContext {
   api: ProxmoxApi;
+  /**
+   * Serialises placement and clone start per Proxmox cluster: each placement must see
+   * the VMs placed before it, or concurrent machines all pick the same emptiest node.
+   */
+  placementLock: KeyedMutex;
   view: ProxmoxView;
   records: MachineRecords;
   slots: CloneSlots;
@@ -122,7 +127,11 @@ function storageKey(
  * @example
  *   await startClone(ctx); // { kind: 'cloning', vmid: 104, node: 'pve2', template: { vmid: 9000, … } }
  */
-export async function startClone(ctx: CreateContext): Promise<CreateOutcome> {
+export function startClone(ctx: CreateContext): Promise<CreateOutcome> {
+  return ctx.placementLock.run(ctx.credential.cacheKey, () => placeAndClone(ctx));
+}
+
+async function placeAndClone(ctx: CreateContext): Promise<CreateOutcome> {
   const { api, view, settings, identity } = ctx;
   let vms: ClusterVM[];
   let placement: Placement;

@@ -89,6 +89,7 @@ export function createProxmoxProvider(options: ProxmoxProviderOptions = {}): Pro
   const slots = new CloneSlots();
   const reservations = new VmidReservations(60_000, now);
   const mutex = new KeyedMutex();
+  const placementLock = new KeyedMutex();
 
   function session(credentialInput: MachineRequest['credential']) {
     const credential = readProxmoxCredential(credentialInput);
@@ -111,6 +112,7 @@ export function createProxmoxProvider(options: ProxmoxProviderOptions = {}): Pro
       records,
       slots,
       reservations,
+      placementLock,
       credential,
       settings,
       identity: identityOf(request),
@@ -155,6 +157,7 @@ export function createProxmoxProvider(options: ProxmoxProviderOptions = {}): Pro
           records,
           slots,
           reservations,
+          placementLock,
           credential,
           identity: identityOf(request),
           request,
