@@ -250,7 +250,11 @@ const network: Handler = (ctx) => {
   return all.filter((i) => i.type === type);
 };
 
+/** Resource pools are not simulated: there are none (a clone into a pool fails). */
+const pools: Handler = () => [];
+
 export const clusterRoutes: [string, Handler][] = [
+  ['GET /pools', pools],
   ['GET /version', version],
   ['GET /access/ticket', () => null],
   ['POST /access/ticket', ticketPost],
