@@ -67,6 +67,11 @@ export interface ProxmoxEmulator {
   vanishVM(vmid: number): Promise<void>;
   /** The VM powers off behind the client's back. */
   stopVM(vmid: number): Promise<void>;
+  /**
+   * Leave a lock value in the VM's config (or clear it), as a PVE daemon that died during
+   * a clone does: operations then fail "VM is locked (<lock>)" until root clears it.
+   */
+  setLock(vmid: number, lock: string | undefined): void;
   /** The simulated K3s clusters the guests formed. */
   childClusters(): ChildClusterView[];
   /** Wait until no task runs (tests). */
@@ -169,6 +174,12 @@ export async function startProxmoxEmulator(
     async stopVM(vmid) {
       const vm = state.vms.get(vmid);
       if (vm) await powerOff(core, vm);
+    },
+    setLock(vmid, lock) {
+      const vm = state.vms.get(vmid);
+      if (!vm) return;
+      if (lock === undefined) vm.config.delete('lock');
+      else vm.config.set('lock', lock);
     },
     childClusters: () => core.guests.childClusters(),
     settle: () => core.tasks.settle(),

@@ -64,10 +64,10 @@ export interface EmulatorTiming {
   bootMs: number;
   /** From boot to the guest agent answering. */
   agentMs: number;
-  /** How long a task waits for a storage lock (PVE: 10 s). */
+  /** How long a task waits for a storage or VM config lock (PVE: 10 s). */
   lockWaitMs: number;
   /** How long a clone waits for the source's and new VM's config locks (PVE: 1 s). */
-  configLockWaitMs: number;
+  cloneLockWaitMs: number;
   /** How long a 401 takes (PVE: 3 s). */
   authFailDelayMs: number;
   /** How often a K3s node that could not join retries. */
@@ -134,7 +134,7 @@ export const defaultTiming: EmulatorTiming = {
   bootMs: 300,
   agentMs: 200,
   lockWaitMs: 10_000,
-  configLockWaitMs: 1_000,
+  cloneLockWaitMs: 1_000,
   authFailDelayMs: 300,
   joinRetryMs: 500,
 };

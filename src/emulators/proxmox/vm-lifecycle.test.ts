@@ -115,21 +115,47 @@ describe('emulator VM lifecycle', () => {
     );
   });
 
-  test('a VM locked by a clone refuses changes with "VM is locked (clone)"', async () => {
-    emu.faults.storageLockMs = 300;
+  test("a change during a clone waits for the clone's config lock, then applies", async () => {
+    emu.faults.storageLockMs = 200;
     try {
       const upid = await pveData<string>(emu, 'POST', '/nodes/pve1/qemu/9000/clone', {
         params: { newid: 120 },
       });
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const put = await pve(emu, 'PUT', '/nodes/pve1/qemu/120/config', { params: { name: 'x' } });
-      assert.deepEqual([put.status, put.reason], [500, 'VM is locked (clone)']);
-      const destroy = await pve(emu, 'DELETE', '/nodes/pve1/qemu/120');
-      assert.deepEqual([destroy.status, destroy.reason], [500, 'VM is locked (clone)']);
+      assert.equal(emu.vms().find((vm) => vm.vmid === 120)?.lock, 'clone');
+      const started = Date.now();
+      const put = await pve(emu, 'PUT', '/nodes/pve1/qemu/120/config', {
+        params: { name: 'after-clone' },
+      });
+      assert.equal(put.status, 200);
+      assert.ok(Date.now() - started >= 100, 'the PUT waited for the clone');
       assert.equal((await waitTask(emu, upid)).exitstatus, 'OK');
+      const config = await pveData<Record<string, string>>(
+        emu,
+        'GET',
+        '/nodes/pve1/qemu/120/config',
+      );
+      assert.deepEqual([config['name'], config['lock']], ['after-clone', undefined]);
     } finally {
       emu.faults.storageLockMs = 20;
     }
+  });
+
+  test('a lock left in the config (a crashed clone) refuses changes: "VM is locked (clone)"', async () => {
+    emu.setLock(120, 'clone');
+    const put = await pve(emu, 'PUT', '/nodes/pve1/qemu/120/config', { params: { name: 'x' } });
+    assert.deepEqual([put.status, put.reason], [500, 'VM is locked (clone)']);
+    const destroy = await waitTask(
+      emu,
+      await pveData<string>(emu, 'DELETE', '/nodes/pve1/qemu/120'),
+    );
+    assert.equal(destroy.exitstatus, 'VM is locked (clone)');
+    const skip = await pve(emu, 'DELETE', '/nodes/pve1/qemu/120', { params: { skiplock: 1 } });
+    assert.deepEqual(
+      [skip.status, skip.body?.errors],
+      [400, { skiplock: 'Only root may use this option.' }],
+    );
+    emu.setLock(120, undefined);
   });
 
   test("a template cannot start; a VM whose ISO is on another node's local storage cannot start", async () => {

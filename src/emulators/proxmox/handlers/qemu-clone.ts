@@ -141,7 +141,7 @@ function newConfig(ctx: HandlerContext, plan: ClonePlan): Map<string, string> {
 const clone: Handler = (ctx) => {
   const early = loadAndCheck(ctx);
   const { core } = ctx;
-  const lockWait = core.options.timing.configLockWaitMs;
+  const lockWait = core.options.timing.cloneLockWaitMs;
   return core.tasks.start(
     { node: early.node, type: 'qmclone', id: String(early.source.vmid), user: ctx.caller.userid },
     async (task) => {

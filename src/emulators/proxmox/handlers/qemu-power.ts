@@ -7,7 +7,7 @@ import { isCdrom, isDriveKey, parseDrive, parseNet, splitVolid } from '../config
 import { parameterError, serverError, TaskFailure } from '../errors.ts';
 import type { ClusterState, VmState } from '../state.ts';
 import { sleep, type TaskLog } from '../tasks.ts';
-import { assertUnlocked, isTemplate, vmOn } from './vm-view.ts';
+import { assertUnlocked, isTemplate, vmOn, withConfigLock } from './vm-view.ts';
 
 function skiplock(ctx: HandlerContext): boolean {
   const wanted = optBool(ctx, 'skiplock') ?? false;
@@ -60,71 +60,94 @@ function task(ctx: HandlerContext, vm: VmState, type: string, work: (t: TaskLog)
 const start: Handler = (ctx) => {
   const vm = vmOn(ctx);
   const ignoreLock = skiplock(ctx);
-  return task(ctx, vm, 'qmstart', async (log) => {
-    if (!ignoreLock) assertUnlocked(vm);
-    if (isTemplate(vm)) throw new TaskFailure("you can't start a vm if it's a template");
-    if (vm.power === 'running') throw new TaskFailure(`VM ${vm.vmid} already running`);
-    checkStartable(ctx, vm);
-    await sleep(ctx.core.options.timing.taskMs, log.signal);
-    if (ctx.core.random() < ctx.core.options.faults.taskFailureRate) {
-      throw new TaskFailure('start failed: QEMU exited with code 1');
-    }
-    if (!ctx.core.state.vms.has(vm.vmid))
-      throw new TaskFailure(
-        `Configuration file 'nodes/${vm.node}/qemu-server/${vm.vmid}.conf' does not exist`,
-      );
-    powerOn(ctx.core, vm);
-  });
+  return task(ctx, vm, 'qmstart', (log) =>
+    withConfigLock(
+      ctx.core,
+      vm,
+      async (current) => {
+        if (!ignoreLock) assertUnlocked(current);
+        if (isTemplate(current)) throw new TaskFailure("you can't start a vm if it's a template");
+        if (current.power === 'running')
+          throw new TaskFailure(`VM ${current.vmid} already running`);
+        checkStartable(ctx, current);
+        await sleep(ctx.core.options.timing.taskMs, log.signal);
+        if (ctx.core.random() < ctx.core.options.faults.taskFailureRate) {
+          throw new TaskFailure('start failed: QEMU exited with code 1');
+        }
+        powerOn(ctx.core, current);
+      },
+      log.signal,
+    ),
+  );
 };
 
-const stop: Handler = (ctx) => {
-  const vm = vmOn(ctx);
-  const ignoreLock = skiplock(ctx);
-  return task(ctx, vm, 'qmstop', async (log) => {
-    if (!ignoreLock) assertUnlocked(vm);
-    await sleep(ctx.core.options.timing.taskMs, log.signal);
-    await powerOff(ctx.core, vm);
-  });
-};
-
-const shutdown: Handler = (ctx) => {
-  const vm = vmOn(ctx);
-  const ignoreLock = skiplock(ctx);
-  if (vm.power !== 'running') throw serverError(`VM ${vm.vmid} not running`);
-  return task(ctx, vm, 'qmshutdown', async (log) => {
-    if (!ignoreLock) assertUnlocked(vm);
-    await sleep(ctx.core.options.timing.taskMs, log.signal);
-    await powerOff(ctx.core, vm);
-  });
-};
+function stopper(type: 'qmstop' | 'qmshutdown'): Handler {
+  return (ctx) => {
+    const vm = vmOn(ctx);
+    const ignoreLock = skiplock(ctx);
+    // vm_shutdown refuses a VM that is not running before forking; vm_stop does not.
+    if (type === 'qmshutdown' && vm.power !== 'running')
+      throw serverError(`VM ${vm.vmid} not running`);
+    return task(ctx, vm, type, (log) =>
+      withConfigLock(
+        ctx.core,
+        vm,
+        async (current) => {
+          if (!ignoreLock) assertUnlocked(current);
+          await sleep(ctx.core.options.timing.taskMs, log.signal);
+          await powerOff(ctx.core, current);
+        },
+        log.signal,
+      ),
+    );
+  };
+}
 
 function restart(type: string): Handler {
   return (ctx) => {
     const vm = vmOn(ctx);
     if (vm.power !== 'running') throw serverError(`VM ${vm.vmid} not running`);
-    return task(ctx, vm, type, async (log) => {
-      assertUnlocked(vm);
-      await sleep(ctx.core.options.timing.taskMs, log.signal);
-      await powerOff(ctx.core, vm);
-      powerOn(ctx.core, vm);
-    });
+    return task(ctx, vm, type, (log) =>
+      withConfigLock(
+        ctx.core,
+        vm,
+        async (current) => {
+          assertUnlocked(current);
+          await sleep(ctx.core.options.timing.taskMs, log.signal);
+          await powerOff(ctx.core, current);
+          powerOn(ctx.core, current);
+        },
+        log.signal,
+      ),
+    );
   };
 }
 
+/** DELETE: early checks, then under the config lock the checks again and the removal. */
 const destroy: Handler = (ctx) => {
   const vm = vmOn(ctx);
-  if (!skiplock(ctx)) assertUnlocked(vm);
+  const ignoreLock = skiplock(ctx);
   if (/^(1|true|yes|on)$/i.test(vm.config.get('protection') ?? '')) {
     throw serverError(`can't remove VM ${vm.vmid} - protection mode enabled`);
   }
   if (vm.power === 'running') throw serverError(`VM ${vm.vmid} is running - destroy failed`);
   const unreferenced = optBool(ctx, 'destroy-unreferenced-disks') ?? false;
-  return task(ctx, vm, 'qmdestroy', async (log) => {
-    await sleep(ctx.core.options.timing.taskMs, log.signal);
-    destroyDisks(ctx.core.state, vm, unreferenced, log);
-    ctx.core.state.vms.delete(vm.vmid);
-    await ctx.core.guests.destroyed(vm);
-  });
+  return task(ctx, vm, 'qmdestroy', (log) =>
+    withConfigLock(
+      ctx.core,
+      vm,
+      async (current) => {
+        if (!ignoreLock) assertUnlocked(current);
+        if (current.power === 'running')
+          throw new TaskFailure(`VM ${current.vmid} is running - destroy failed`);
+        await sleep(ctx.core.options.timing.taskMs, log.signal);
+        destroyDisks(ctx.core.state, current, unreferenced, log);
+        ctx.core.state.vms.delete(current.vmid);
+        await ctx.core.guests.destroyed(current);
+      },
+      log.signal,
+    ),
+  );
 };
 
 /** Free the VM's disks; a base image that linked clones still use stays, with a warning. */
@@ -162,8 +185,8 @@ export function destroyDisks(
 
 export const qemuPowerRoutes: [string, Handler][] = [
   ['POST /nodes/{node}/qemu/{vmid}/status/start', start],
-  ['POST /nodes/{node}/qemu/{vmid}/status/stop', stop],
-  ['POST /nodes/{node}/qemu/{vmid}/status/shutdown', shutdown],
+  ['POST /nodes/{node}/qemu/{vmid}/status/stop', stopper('qmstop')],
+  ['POST /nodes/{node}/qemu/{vmid}/status/shutdown', stopper('qmshutdown')],
   ['POST /nodes/{node}/qemu/{vmid}/status/reboot', restart('qmreboot')],
   ['POST /nodes/{node}/qemu/{vmid}/status/reset', restart('qmreset')],
   ['DELETE /nodes/{node}/qemu/{vmid}', destroy],

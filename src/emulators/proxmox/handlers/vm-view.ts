@@ -1,7 +1,8 @@
 // How a VM looks from the API: its config as GET …/config returns it (integers and
 // booleans as JSON numbers, as PVE's config parser makes them), and the status fields
 // shared by status/current, the node's VM list and /cluster/resources.
-import { requireInt, requireNode, type HandlerContext } from '../core.ts';
+import { requireInt, requireNode, type EmulatorCore, type HandlerContext } from '../core.ts';
+import { vmLockPath } from '../locks.ts';
 import {
   configDigest,
   isDriveKey,
@@ -65,7 +66,30 @@ export function vmOn(ctx: HandlerContext): VmState {
   return vm;
 }
 
-/** PVE::QemuConfig->check_lock: "VM is locked (clone)". */
+/**
+ * PVE::QemuConfig->lock_config: take the VM's config lock file (waiting up to lockWaitMs,
+ * as lock_file does), read the config again (it may be gone by then) and run `work`.
+ */
+export async function withConfigLock<T>(
+  core: EmulatorCore,
+  vm: VmState,
+  work: (current: VmState) => T | Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  const release = await core.locks.acquire(vmLockPath(vm.vmid), 'exclusive', {
+    timeoutMs: core.options.timing.lockWaitMs,
+  });
+  try {
+    if (signal?.aborted) throw new Error('interrupted by signal');
+    const current = core.state.vms.get(vm.vmid);
+    if (!current || current.node !== vm.node) throw noConfigFile(vm.node, vm.vmid);
+    return await work(current);
+  } finally {
+    release();
+  }
+}
+
+/** PVE::QemuConfig->check_lock: "VM is locked (clone)" (a lock value left in the config). */
 export function assertUnlocked(vm: VmState): void {
   const lock = vm.config.get('lock');
   if (lock) throw serverError(`VM is locked (${lock})`);
