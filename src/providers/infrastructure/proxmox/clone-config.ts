@@ -3,6 +3,7 @@
 // disks, and the boot data: our NoCloud ISO as a CD-ROM with every Proxmox cloud-init
 // drive removed (two `cidata` devices would leave cloud-init to pick one), or Proxmox's
 // own cloud-init fields. Tags go in the same call, so a VM with our tags is configured.
+import type { MachineNetwork } from '../types.ts';
 import { hasMachineTags, withMachineTags, type MachineIdentity } from './identity.ts';
 import type { ResolvedMachineSettings } from './settings.ts';
 import {
@@ -14,16 +15,7 @@ import {
   type VMConfig,
 } from './vm-config.ts';
 
-/** The network a machine was given (IPAM), as the provider needs it. */
-export interface MachineNetwork {
-  mode: 'static' | 'dhcp';
-  macAddress: string;
-  address?: string;
-  prefix?: number;
-  gateway?: string;
-  dnsServers?: string[];
-  searchDomains?: string[];
-}
+export type { MachineNetwork };
 
 /** Proxmox cloud-init fields for the `proxmox-cloudinit` bootstrap mode. */
 export interface ProxmoxCloudInit {

@@ -1,6 +1,5 @@
 // What every step of one machine's reconcile works with, and how observations are made.
-import type { MachineObservation, MachineRequest, MachineState } from '../types.ts';
-import type { MachineNetwork } from './clone-config.ts';
+import type { MachineNetwork, MachineObservation, MachineRequest, MachineState } from '../types.ts';
 import type { CreateContext } from './create-vm.ts';
 import type { FoundVM } from './find-vm.ts';
 import type { MachineRecord } from './machine-state.ts';
@@ -19,10 +18,9 @@ export function providerIDOf(vmid: number): string {
   return `proxmox://${vmid}`;
 }
 
-/** The network H4's MachineRequest carries (absent on older controllers). */
+/** The machine's network, when the controller allocated one (absent: DHCP, net0's own MAC). */
 export function networkOf(request: MachineRequest): MachineNetwork | undefined {
-  const network = (request as MachineRequest & { network?: MachineNetwork }).network;
-  return network && typeof network.macAddress === 'string' ? network : undefined;
+  return request.network;
 }
 
 export function observation(

@@ -5,7 +5,7 @@
 // GuestAgentTimeout with what to check.
 import { apiPath } from './api/index.ts';
 import type { ProxmoxApi } from './clients.ts';
-import type { MachineNetwork } from './clone-config.ts';
+import type { MachineNetwork } from '../types.ts';
 import { hasKind, providerError, ProxmoxReasons } from './errors.ts';
 import type { FoundVM } from './find-vm.ts';
 import { agentInterfaces, guestAddress, reportedAddresses } from './guest-network.ts';

@@ -62,7 +62,7 @@ describe('Proxmox provider: creating machines', () => {
       const req = h.request('static-1');
       const withNetwork = {
         ...req,
-        network: { mode: 'static', macAddress: mac, address: '127.0.31.7', prefix: 24 },
+        network: { mode: 'static' as const, macAddress: mac, address: '127.0.31.7', prefix: 24 },
         bootstrap: {
           ...req.bootstrap,
           networkConfig: [
