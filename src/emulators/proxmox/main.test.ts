@@ -13,17 +13,18 @@ import { Secret } from '../../api/kinds/secret.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 
-function get(url: string, authorization: string): Promise<number> {
+/** A GET pinned to the printed fingerprint, as a client configured with it checks TLS. */
+function get(url: string, authorization: string, fingerprint: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    // The printed fingerprint is what a client pins; here TLS is checked by it by hand.
-    const req = request(
-      url,
-      { headers: { authorization }, rejectUnauthorized: false, agent: false },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
+    const options = { headers: { authorization }, rejectUnauthorized: false, agent: false };
+    const req = request(url, options, (res) => {
+      const served = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
+      res.resume();
+      res.on('end', () => {
+        if (served === fingerprint) resolve(res.statusCode ?? 0);
+        else reject(new Error(`served certificate ${served} is not the printed one`));
+      });
+    });
     req.on('error', reject);
     req.end();
   });
