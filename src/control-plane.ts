@@ -4,18 +4,17 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ClusterDeployment } from './api/kinds/cluster-deployment.ts';
+import type { IPAddress } from './api/kinds/ip-address.ts';
 import type { Machine } from './api/kinds/machine.ts';
 import { createChildClusterClient } from './childcluster/client.ts';
 import { clusterDeploymentController } from './controllers/cluster-deployment/controller.ts';
 import type { ClusterDeploymentSettings } from './controllers/cluster-deployment/settings.ts';
 import { clusterTemplateController } from './controllers/cluster-template.controller.ts';
 import { credentialController } from './controllers/credential.controller.ts';
-import {
-  ChildClientCache,
-  type ChildClusterClient,
-  type EndpointResolver,
-} from './controllers/dependencies.ts';
+import { ChildClientCache, type ChildClusterClient } from './controllers/dependencies.ts';
+import { createEndpointResolver } from './controllers/endpoint.ts';
+import { IPAddressAllocator } from './controllers/ipam/allocator.ts';
+import { ipPoolController } from './controllers/ipam/ip-pool.controller.ts';
 import { machineController, type MachineSettings } from './controllers/machine.controller.ts';
 import type { LeaderElector } from './controllers/runtime/leader.ts';
 import { Manager, type ManagerOptions } from './controllers/runtime/manager.ts';
@@ -102,10 +101,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const proxmox = createProxmoxProvider();
   const infrastructure = createInfrastructureRegistry([createSimProvider(hypervisor), proxmox]);
   const bootstrap = createBootstrapRegistry();
-  const endpointResolver: EndpointResolver = (provider, cluster: ClusterDeployment) =>
-    provider === 'sim'
-      ? childApi.endpointFor(cluster.metadata.namespace ?? '', cluster.metadata.name)
-      : undefined;
+  const endpointResolver = createEndpointResolver({
+    sim: (cluster) => childApi.endpointFor(cluster.metadata.namespace ?? '', cluster.metadata.name),
+  });
   const clients = new Set<ChildClusterClient>();
   const childClient = (kubeconfig: string): ChildClusterClient => {
     const client = createChildClusterClient(kubeconfig, opts.childClient ?? {});
@@ -130,6 +128,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   // One client (one pooled TLS connection) per cluster, shared by both controllers.
   const childClientCache = new ChildClientCache(childClient);
   const machines = manager.informer<Machine>('Machine');
+  // One allocator, so claims for the same pool from both controllers share writes.
+  const allocator = new IPAddressAllocator({ store });
   const common = { store, infrastructure, bootstrap, events };
   manager.register(clusterTemplateController({ ...common, schemas }));
   manager.register(credentialController(common));
@@ -141,6 +141,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       endpointResolver,
       schemas,
       machines,
+      allocator,
       ...(opts.clusterSettings ? { settings: opts.clusterSettings } : {}),
     }),
   );
@@ -151,8 +152,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       childClientCache,
       endpointResolver,
       machines,
+      allocator,
       ...(opts.machineSettings ? { settings: opts.machineSettings } : {}),
     }),
+  );
+  manager.register(
+    ipPoolController({ store, events, ipAddresses: manager.informer<IPAddress>('IPAddress') }),
   );
   // Controllers run only where the leader lock is held; the API serves regardless, so
   // starting is not awaited here.

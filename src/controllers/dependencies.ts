@@ -16,15 +16,26 @@ export interface BootstrapProviders {
   get(distribution: string): BootstrapProvider | undefined;
 }
 
+/** What the controllers know of where a cluster's API could answer. */
+export interface EndpointHints {
+  /** The cluster's control-plane VIP, when it has one. */
+  vip?: string;
+  /** The first control plane's address: static (from its IPAddress) or reported by the provider. */
+  firstControlPlaneAddress?: string;
+}
+
 /**
  * Where a cluster's API answers. `sim` clusters are served by the simulated child API
- * (known before any VM exists); real providers answer from the first control plane's
- * address (or, later, a VIP), so they answer undefined until that address is known.
+ * (known before any VM exists); real providers answer at the VIP when the cluster has
+ * one, else at the first control plane's address, and undefined until one is known.
+ * See createEndpointResolver (endpoint.ts). Callers may ask first with fewer hints and
+ * again with more when the answer is undefined (the first control plane's address costs
+ * reads).
  */
 export type EndpointResolver = (
   provider: string,
   cluster: ClusterDeployment,
-  firstControlPlaneAddress: string | undefined,
+  hints: EndpointHints,
 ) => ClusterEndpoint | undefined;
 
 /**

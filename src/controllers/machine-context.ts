@@ -3,10 +3,15 @@
 import type { ClusterDeployment } from '../api/kinds/cluster-deployment.ts';
 import type { Machine } from '../api/kinds/machine.ts';
 import { SecretTypes, type Secret } from '../api/kinds/secret.ts';
-import type { BootstrapProvider, ClusterEndpoint } from '../providers/bootstrap/types.ts';
+import type {
+  BootstrapProvider,
+  ClusterEndpoint,
+  MachineBootstrapNetwork,
+} from '../providers/bootstrap/types.ts';
 import type {
   BootstrapData,
   InfrastructureProvider,
+  MachineNetwork,
   MachineRequest,
   ProviderCredential,
 } from '../providers/infrastructure/types.ts';
@@ -128,7 +133,11 @@ export async function ensureBootstrapData(input: {
   bootstrap: BootstrapProviders;
   endpointResolver: EndpointResolver;
   provider: InfrastructureProvider;
+  /** The cluster's control-plane VIP, if it has one. */
+  controlPlaneVIP: () => Promise<string | undefined>;
   firstControlPlaneAddress: () => Promise<string | undefined>;
+  /** The machine's NIC addressing, for network-config; undefined: cloud-init's default. */
+  network?: MachineBootstrapNetwork;
   /**
    * Whether other control planes of the cluster have nodes: a first server whose VM is
    * made again must then join them, not initialise a second cluster.
@@ -159,10 +168,26 @@ export async function ensureBootstrapData(input: {
       'WaitingForBootstrapData',
       `waiting for the PKI and token of cluster ${cluster.metadata.name}`,
     );
-  const endpoint: ClusterEndpoint | undefined =
-    input.endpointResolver(input.provider.name, cluster, undefined) ??
-    input.endpointResolver(input.provider.name, cluster, await input.firstControlPlaneAddress());
-  if (!endpoint)
+  const vip = await input.controlPlaneVIP();
+  const hints = vip !== undefined ? { vip } : {};
+  let endpoint: ClusterEndpoint | undefined = input.endpointResolver(
+    input.provider.name,
+    cluster,
+    hints,
+  );
+  if (!endpoint) {
+    const first = await input.firstControlPlaneAddress();
+    if (first !== undefined) {
+      endpoint = input.endpointResolver(input.provider.name, cluster, {
+        ...hints,
+        firstControlPlaneAddress: first,
+      });
+    }
+  }
+  const initialize = machine.spec.bootstrap?.initialize === true && !(await input.clusterExists());
+  // The server that starts the cluster needs no endpoint to join; with DHCP and no VIP
+  // nothing knows its address before it boots.
+  if (!endpoint && !(initialize && machine.spec.role === 'control-plane'))
     return missing(
       'WaitingForBootstrapData',
       `waiting to learn where the API of cluster ${cluster.metadata.name} answers`,
@@ -174,11 +199,13 @@ export async function ensureBootstrapData(input: {
     machineName: machine.metadata.name,
     ...(machine.metadata.uid ? { machineUID: machine.metadata.uid } : {}),
     role: machine.spec.role,
-    initialize: machine.spec.bootstrap?.initialize === true && !(await input.clusterExists()),
+    initialize,
     version: machine.spec.version,
-    endpoint,
+    ...(endpoint ? { endpoint } : {}),
     secrets,
     values: mergeValues(template.spec.defaults, cluster.spec.config),
+    ...(input.network ? { network: input.network } : {}),
+    ...(vip !== undefined ? { controlPlaneVIP: vip } : {}),
   });
   const values: Record<string, string> = {
     [BootstrapKeys.userData]: rendered.userData,
@@ -211,6 +238,7 @@ export function machineRequest(
   machine: Machine,
   credential: ProviderCredential,
   bootstrap: BootstrapData,
+  network?: MachineNetwork,
 ): MachineRequest {
   return {
     namespace: machine.metadata.namespace ?? '',
@@ -221,5 +249,6 @@ export function machineRequest(
     settings: machine.spec.infrastructure ?? {},
     credential,
     bootstrap,
+    ...(network ? { network } : {}),
   };
 }

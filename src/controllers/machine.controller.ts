@@ -12,7 +12,6 @@ import {
 import type { MachineObservation } from '../providers/infrastructure/types.ts';
 import type { Store } from '../store/types.ts';
 import {
-  firstControlPlaneAddress,
   listClusterMachines,
   machineFinalizer,
   type MachineSource,
@@ -20,7 +19,13 @@ import {
 
 export { machineFinalizer };
 import { readKubeconfig } from './cluster-deployment/secrets.ts';
-import { falseCondition, setConditions, trueCondition, type ConditionInput } from './conditions.ts';
+import {
+  falseCondition,
+  findCondition,
+  setConditions,
+  trueCondition,
+  type ConditionInput,
+} from './conditions.ts';
 import {
   ChildClientCache,
   type BootstrapProviders,
@@ -30,6 +35,9 @@ import {
   type Events,
   type InfrastructureProviders,
 } from './dependencies.ts';
+import { IPAddressAllocator } from './ipam/allocator.ts';
+import { firstControlPlaneHost, machineNetwork } from './ipam/machine-network.ts';
+import { controlPlaneVIPOf } from './ipam/vip.ts';
 import {
   bootstrapSecretNameOf,
   ensureBootstrapData,
@@ -100,6 +108,8 @@ export interface MachineControllerDeps {
    * other Machines; else the store is listed.
    */
   machines?: MachineSource;
+  /** Claims static addresses; shared with the ClusterDeployment controller. One of its own when not given. */
+  allocator?: IPAddressAllocator;
   settings?: Partial<MachineSettings>;
   /** Overrides the reconcile context's clock. */
   clock?: () => Date;
@@ -127,6 +137,7 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
   const settings: MachineSettings = { ...defaultMachineSettings, ...deps.settings };
   const { store, events } = deps;
   const clients = deps.childClientCache ?? new ChildClientCache(deps.childClients);
+  const allocator = deps.allocator ?? new IPAddressAllocator({ store });
 
   /** The next drift check: at the cluster's own tick, with its other machines. */
   function steadyCheck(cluster: ClusterDeployment, now: Date): number {
@@ -295,7 +306,20 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
       return poll;
     }
 
-    // 2. Boot data.
+    // 2. The address (static: claimed from the pool before anything boots), then boot data.
+    const networking = await machineNetwork({ allocator, machine, cluster });
+    if (!networking.ok) {
+      const before = findCondition(machine.status?.conditions, Conditions.BootstrapReady);
+      if (before?.reason !== networking.reason) {
+        void events.record(machine, 'Warning', networking.reason, networking.message);
+      }
+      await saveStatus(
+        machine,
+        withConditions(machine, now, 'Pending', waiting(networking.reason, networking.message)),
+      );
+      return poll;
+    }
+    const network = networking.value;
     const clusterMachines = async () => listClusterMachines(store, cluster, undefined);
     const bootData = () =>
       ensureBootstrapData({
@@ -305,8 +329,10 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
         bootstrap: deps.bootstrap,
         endpointResolver: deps.endpointResolver,
         provider: provider.value,
-        firstControlPlaneAddress: async () => firstControlPlaneAddress(await clusterMachines()),
+        controlPlaneVIP: () => controlPlaneVIPOf({ store, allocator, cluster }),
+        firstControlPlaneAddress: async () => firstControlPlaneHost(store, await clusterMachines()),
         clusterExists: () => otherControlPlaneHasNode(machine, cluster),
+        ...(network.bootstrap ? { network: network.bootstrap } : {}),
       });
     let boot = await bootData();
     if (!boot.ok) {
@@ -328,7 +354,7 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
     );
 
     // 3. The VM: look first; act only when it is not running (created, recreated, started).
-    let request = machineRequest(machine, credential.value, boot.value.data);
+    let request = machineRequest(machine, credential.value, boot.value.data, network.provider);
     let observed: MachineObservation | undefined;
     try {
       observed = await provider.value.observeMachine(request, ctx.signal);
@@ -346,7 +372,7 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
           await deleteIfExists(store, 'Secret', namespace, bootstrapSecretNameOf(machine));
           boot = await bootData();
           if (!boot.ok) throw new Error(`rendering boot data again: ${boot.message}`);
-          request = machineRequest(machine, credential.value, boot.value.data);
+          request = machineRequest(machine, credential.value, boot.value.data, network.provider);
         }
       } else if (observed?.state === 'Stopped' && machine.status?.phase === 'Running') {
         void events.record(

@@ -1,5 +1,5 @@
 // The real thing, in one process, for end-to-end controller tests: the SQLite store and
-// its garbage collector, the runtime manager with all four controllers, the sim
+// its garbage collector, the runtime manager with all five controllers, the sim
 // provider at zero latency, the K3s bootstrap provider, the simulated child API and the
 // child-cluster client. Short poll intervals keep the tests fast; nothing sleeps.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ClusterDeployment } from '../api/kinds/cluster-deployment.ts';
 import type { ClusterTemplate } from '../api/kinds/cluster-template.ts';
 import type { Credential } from '../api/kinds/credential.ts';
+import type { IPAddress } from '../api/kinds/ip-address.ts';
 import type { Machine } from '../api/kinds/machine.ts';
 import type { Secret } from '../api/kinds/secret.ts';
 import { ApiVersion, type AnyResource } from '../api/meta.ts';
@@ -31,11 +32,10 @@ import type { Store } from '../store/types.ts';
 import { clusterDeploymentController } from './cluster-deployment/controller.ts';
 import { clusterTemplateController } from './cluster-template.controller.ts';
 import { credentialController } from './credential.controller.ts';
-import {
-  ChildClientCache,
-  type ChildClusterClient,
-  type EndpointResolver,
-} from './dependencies.ts';
+import { ChildClientCache, type ChildClusterClient } from './dependencies.ts';
+import { createEndpointResolver } from './endpoint.ts';
+import { IPAddressAllocator } from './ipam/allocator.ts';
+import { ipPoolController } from './ipam/ip-pool.controller.ts';
 import { machineController } from './machine.controller.ts';
 import { Manager } from './runtime/manager.ts';
 import { ValuesSchemaCompiler } from './values.ts';
@@ -70,10 +70,9 @@ export async function startTestEnvironment(
   const hypervisor = await openSimHypervisor({ dataDir, registry, profile: 'zero' });
   const infrastructure = createInfrastructureRegistry([createSimProvider(hypervisor)]);
   const bootstrap = createBootstrapRegistry();
-  const endpointResolver: EndpointResolver = (provider, cluster) =>
-    provider === 'sim'
-      ? childApi.endpointFor(cluster.metadata.namespace ?? '', cluster.metadata.name)
-      : undefined;
+  const endpointResolver = createEndpointResolver({
+    sim: (cluster) => childApi.endpointFor(cluster.metadata.namespace ?? '', cluster.metadata.name),
+  });
   const clients: ChildClusterClient[] = [];
   const childClients = (kubeconfig: string) => {
     const client = createChildClusterClient(kubeconfig, {
@@ -95,6 +94,7 @@ export async function startTestEnvironment(
     const events = manager.eventRecorder('controllers');
     const schemas = new ValuesSchemaCompiler();
     const fast = { pollIntervalMs: 25, steadyIntervalMs: 200 };
+    const allocator = new IPAddressAllocator({ store });
     manager.register(
       clusterTemplateController({ store, infrastructure, bootstrap, events, schemas }),
     );
@@ -110,6 +110,7 @@ export async function startTestEnvironment(
         events,
         schemas,
         machines: manager.informer<Machine>('Machine'),
+        allocator,
         settings: {
           ...fast,
           blockedRetryMs: 100,
@@ -127,7 +128,16 @@ export async function startTestEnvironment(
         endpointResolver,
         events,
         machines: manager.informer<Machine>('Machine'),
+        allocator,
         settings: { ...fast, drainTimeoutMs: options.drainTimeoutMs ?? 5_000, drainStepMs: 1_000 },
+      }),
+    );
+    manager.register(
+      ipPoolController({
+        store,
+        events,
+        ipAddresses: manager.informer<IPAddress>('IPAddress'),
+        settings: { recheckMs: 100 },
       }),
     );
     await manager.start();

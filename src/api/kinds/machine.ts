@@ -79,6 +79,21 @@ export const MachineSpec = Type.Object(
     infrastructure: Type.Optional(
       FreeForm('Provider-specific machine settings (size, placement).'),
     ),
+    network: Type.Optional(
+      Type.Object(
+        {
+          mode: Type.Union([Type.Literal('static'), Type.Literal('dhcp')]),
+          ipPool: Type.Optional(
+            Type.String({ minLength: 1, description: 'IPPool of the static address.' }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "How the first NIC is addressed, copied from the cluster's spec.network when the machine was made. Absent: the provider decides.",
+        },
+      ),
+    ),
     bootstrap: Type.Optional(
       Type.Object(
         {

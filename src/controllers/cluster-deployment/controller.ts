@@ -37,14 +37,12 @@ import type { ControllerOptions } from '../runtime/controller.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/types.ts';
 import { untilSteadyCheck } from '../steady-check.ts';
 import { ValuesSchemaCompiler } from '../values.ts';
-import {
-  firstControlPlaneAddress,
-  listClusterMachines,
-  machineView,
-  newMachine,
-  type MachineSource,
-} from './machines.ts';
+import { IPAddressAllocator } from '../ipam/allocator.ts';
+import type { ClusterAddressing } from '../ipam/cluster-network.ts';
+import { firstControlPlaneHost } from '../ipam/machine-network.ts';
+import { listClusterMachines, machineView, newMachine, type MachineSource } from './machines.ts';
 import { kubeconfigSecretName, newMachineNames } from './names.ts';
+import { clusterNetworkStep } from './network.ts';
 import { planCluster, type Plan, type PlannedDelete } from './plan.ts';
 import { preflight, type Ready } from './preflight.ts';
 import { defaultClusterDeploymentSettings, type ClusterDeploymentSettings } from './settings.ts';
@@ -67,6 +65,8 @@ export interface ClusterDeploymentControllerDeps {
   events: Events;
   /** The runtime's Machine informer (`manager.informer('Machine')`); else the store is listed. */
   machines?: MachineSource;
+  /** Claims control-plane VIPs; shared with the Machine controller. One of its own when not given. */
+  allocator?: IPAddressAllocator;
   /** Shared with the ClusterTemplate controller so each schema compiles once. */
   schemas?: ValuesSchemaCompiler;
   settings?: Partial<ClusterDeploymentSettings>;
@@ -86,6 +86,7 @@ export function clusterDeploymentController(
   const credentials = new ReferenceIndex();
   const clients = deps.childClientCache ?? new ChildClientCache(deps.childClients);
   const { store, events } = deps;
+  const allocator = deps.allocator ?? new IPAddressAllocator({ store });
 
   function clientFor(cluster: ClusterDeployment, kubeconfig: string): ChildClusterClient {
     return clients.get(cluster.metadata.uid ?? '', kubeconfig);
@@ -215,6 +216,7 @@ export function clusterDeploymentController(
     }
     let endpoint: ClusterEndpoint | undefined;
     let kubeconfig: string | undefined;
+    let addressing: ClusterAddressing | undefined;
     if (!secrets.ok) {
       blocker = falseCondition(
         Conditions.InfrastructureReady,
@@ -222,11 +224,24 @@ export function clusterDeploymentController(
         secrets.message,
       );
     } else {
-      endpoint = deps.endpointResolver(
-        pre.template.spec.provider,
+      const network = await clusterNetworkStep({
+        store,
+        allocator,
         cluster,
-        firstControlPlaneAddress(machines),
-      );
+        controlPlanes: pre.shape.controlPlanes,
+        hasMachines,
+      });
+      if (network.ok) {
+        addressing = network.addressing;
+        endpoint = await resolveEndpoint(
+          pre.template.spec.provider,
+          cluster,
+          machines,
+          network.vip,
+        );
+      } else {
+        blocker = network.blocker;
+      }
       if (endpoint) {
         const ensured = await ensureKubeconfig({
           store,
@@ -262,7 +277,7 @@ export function clusterDeploymentController(
       now,
     });
     if (!blocker) {
-      await createMachines(cluster, pre, machines, plan);
+      await createMachines(cluster, pre, machines, plan, addressing?.machines);
       await deleteMachines(cluster, plan.deletes, plan);
     }
 
@@ -298,11 +313,28 @@ export function clusterDeploymentController(
     return { requeueAfter: settled ? steady : settings.pollIntervalMs };
   }
 
+  /** The VIP, else (only when needed: it costs reads) the first control plane's address. */
+  async function resolveEndpoint(
+    provider: string,
+    cluster: ClusterDeployment,
+    machines: readonly Machine[],
+    vip: string | undefined,
+  ): Promise<ClusterEndpoint | undefined> {
+    const hints = vip !== undefined ? { vip } : {};
+    const endpoint = deps.endpointResolver(provider, cluster, hints);
+    if (endpoint) return endpoint;
+    const first = await firstControlPlaneHost(store, machines);
+    return first !== undefined
+      ? deps.endpointResolver(provider, cluster, { ...hints, firstControlPlaneAddress: first })
+      : undefined;
+  }
+
   async function createMachines(
     cluster: ClusterDeployment,
     pre: Ready,
     machines: readonly Machine[],
     plan: Plan,
+    network: Machine['spec']['network'],
   ): Promise<void> {
     if (plan.creates.length === 0) return;
     const taken = new Set(machines.map((m) => m.metadata.name));
@@ -325,6 +357,7 @@ export function clusterDeploymentController(
         template: pre.template,
         settings: pre.shape.machine,
         credentialRef,
+        ...(network ? { network } : {}),
       });
       try {
         await store.create(machine);

@@ -76,9 +76,9 @@ export function isInfrastructureReady(machine: Machine): boolean {
   );
 }
 
-/** The first control plane's InternalIP (the one that initialised the cluster, if still there). */
-export function firstControlPlaneAddress(machines: readonly Machine[]): string | undefined {
-  const cps = machines
+/** Control planes not being deleted: the one that initialised the cluster first, then by age. */
+export function controlPlanesInOrder(machines: readonly Machine[]): Machine[] {
+  return machines
     .filter((m) => m.spec.role === 'control-plane' && !isDeleting(m))
     .sort(
       (a, b) =>
@@ -86,8 +86,17 @@ export function firstControlPlaneAddress(machines: readonly Machine[]): string |
           Number(a.spec.bootstrap?.initialize === true) ||
         (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''),
     );
-  for (const m of cps) {
-    const address = m.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+}
+
+/** The InternalIP a machine's provider reports. */
+export function internalAddressOf(machine: Machine): string | undefined {
+  return machine.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+}
+
+/** The first control plane's InternalIP (the one that initialised the cluster, if still there). */
+export function firstControlPlaneAddress(machines: readonly Machine[]): string | undefined {
+  for (const m of controlPlanesInOrder(machines)) {
+    const address = internalAddressOf(m);
     if (address) return address;
   }
   return undefined;
@@ -102,6 +111,8 @@ export function newMachine(input: {
   template: ClusterTemplate;
   settings: Values;
   credentialRef: string;
+  /** How its NIC is addressed (the cluster's spec.network, as it is now). */
+  network?: Machine['spec']['network'];
 }): Machine {
   const { cluster } = input;
   const machine: Machine = {
@@ -124,6 +135,7 @@ export function newMachine(input: {
       version: input.template.spec.distribution.version,
       template: input.template.metadata.name,
       infrastructure: input.settings,
+      ...(input.network ? { network: { ...input.network } } : {}),
       bootstrap: { dataSecretName: bootstrapSecretName(input.name), initialize: input.initialize },
     },
   };
