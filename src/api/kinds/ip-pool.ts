@@ -140,6 +140,21 @@ function cause(field: string, message: string): FieldCause {
   return { field, message, reason: 'FieldValueInvalid' };
 }
 
+const fieldOrder = ['addresses', 'prefix', 'gateway', 'excludes', 'dnsServers'];
+
+/** Causes in the order of the spec's fields, then of list entries. */
+function inFieldOrder(causes: FieldCause[]): FieldCause[] {
+  const key = (c: FieldCause): [number, number] => {
+    const match = /^spec\.(\w+)(?:\[(\d+)\])?/.exec(c.field);
+    return [fieldOrder.indexOf(match?.[1] ?? ''), Number(match?.[2] ?? -1)];
+  };
+  return [...causes].sort((a, b) => {
+    const [fa, ia] = key(a);
+    const [fb, ib] = key(b);
+    return fa - fb || ia - ib;
+  });
+}
+
 /**
  * Check a pool's spec and work out which addresses it hands out. Every problem comes back
  * with its field path (`spec.addresses[1]`), so admission and the pool's Valid condition
@@ -158,11 +173,11 @@ export function readIPPoolSpec(spec: IPPoolSpec): IPPoolRead {
     causes.push(cause('spec.gateway', `"${spec.gateway}" is not an IP address`));
   }
   const family: IPFamily | undefined = gateway?.family ?? ranges[0]?.range.family;
-  if (family === undefined) return { ok: false, causes };
+  if (family === undefined) return { ok: false, causes: inFieldOrder(causes) };
   const maxPrefix = family === 4 ? 32 : 128;
   if (spec.prefix > maxPrefix) {
     causes.push(cause('spec.prefix', `must be 0–${maxPrefix} for IPv${family} addresses`));
-    return { ok: false, causes };
+    return { ok: false, causes: inFieldOrder(causes) };
   }
   const anchor = gateway?.value ?? ranges[0]?.range.first ?? 0n;
   const subnet = subnetOf(family, anchor, spec.prefix);
@@ -201,7 +216,7 @@ export function readIPPoolSpec(spec: IPPoolSpec): IPPoolRead {
     if (!parseAddress(text))
       causes.push(cause(`spec.dnsServers[${i}]`, `"${text}" is not an IP address`));
   });
-  if (causes.length > 0) return { ok: false, causes };
+  if (causes.length > 0) return { ok: false, causes: inFieldOrder(causes) };
   const ownRanges = mergeRanges(ranges.map((r) => r.range));
   const usable = subtractRanges(ownRanges, mergeRanges(reserved));
   return {

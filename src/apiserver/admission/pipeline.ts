@@ -1,5 +1,5 @@
 // The admission pipeline, in order: decode → names → schema → defaults → immutability
-// → upgrade path. Each step either changes the object or fails with a 4xx SlipwayError
+// → address rules → upgrade path. Each step either changes the object or fails with a 4xx SlipwayError
 // (name and schema problems are reported together). The caller writes to the store only
 // with what `admit` returns, so nothing is stored when a step fails.
 import {
@@ -12,6 +12,7 @@ import { decodeObject } from './decode.ts';
 import { createDefaulter } from './defaults.ts';
 import { checkImmutableFields } from './immutability.ts';
 import { checkNames } from './names.ts';
+import { checkNetworkRules } from './network.ts';
 import type { AdmissionContext, AdmissionRequest, ObjectLookup } from './types.ts';
 import { checkUpgradePath } from './upgrade-path.ts';
 import { createSchemaValidator } from './validate.ts';
@@ -46,6 +47,7 @@ export function createAdmission(kinds: readonly KindDefinition[], deps: Admissio
       }
       applyDefaults(ctx);
       checkImmutableFields(ctx);
+      checkNetworkRules(ctx);
       await checkUpgradePath(ctx, deps.lookup);
       return ctx.object;
     },
