@@ -236,4 +236,32 @@ describe('emulator clones', () => {
         "clone failed: cfs-lock 'storage-shared' error: got lock request timeout",
       );
     }));
+
+  test('stopping a running clone task ends it "interrupted by signal", leaving nothing behind', () =>
+    withEmulator({ timing: { cloneMs: 2000 } }, async (emu) => {
+      const upid = await pveData<string>(emu, 'POST', '/nodes/pve1/qemu/9001/clone', {
+        params: { newid: 501 },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(emu.vms().find((vm) => vm.vmid === 501)?.lock, 'clone');
+      assert.equal(
+        await pveData(emu, 'DELETE', `/nodes/pve1/tasks/${encodeURIComponent(upid)}`),
+        null,
+      );
+      const task = await waitTask(emu, upid);
+      assert.equal(task.exitstatus, 'clone failed: interrupted by signal');
+      assert.equal(
+        emu.vms().some((vm) => vm.vmid === 501),
+        false,
+      );
+      const volumes = await pveData<{ volid: string }[]>(
+        emu,
+        'GET',
+        '/nodes/pve1/storage/local-lvm/content',
+      );
+      assert.equal(
+        volumes.some((v) => v.volid.includes('vm-501')),
+        false,
+      );
+    }));
 });

@@ -49,3 +49,16 @@ describe('LockTable', () => {
     assert.equal(locks.busy('/var/lock/x'), false);
   });
 });
+
+describe('LockTable waiters and signals', () => {
+  test('an aborted waiter leaves the queue at once with "interrupted by signal"', async () => {
+    const locks = new LockTable();
+    const held = await locks.acquire('/l', 'exclusive', { timeoutMs: 1000 });
+    const abort = new AbortController();
+    const waiting = locks.acquire('/l', 'exclusive', { timeoutMs: 10_000, signal: abort.signal });
+    abort.abort();
+    await assert.rejects(waiting, /interrupted by signal/);
+    held();
+    assert.equal(locks.busy('/l'), false);
+  });
+});

@@ -37,9 +37,16 @@ export class LockTable {
   acquire(
     path: string,
     mode: LockMode,
-    options: { timeoutMs: number; onWait?: () => void; timeoutMessage?: string },
+    options: {
+      timeoutMs: number;
+      onWait?: () => void;
+      timeoutMessage?: string;
+      /** Stops waiting ("interrupted by signal"), as a stopped task's worker would. */
+      signal?: AbortSignal;
+    },
   ): Promise<Release> {
-    const { timeoutMs, onWait } = options;
+    const { timeoutMs, onWait, signal } = options;
+    if (signal?.aborted) return Promise.reject(new Error('interrupted by signal'));
     const state = this.#state(path);
     if (state.queue.length === 0 && compatible(state, mode)) {
       take(state, mode);
@@ -47,18 +54,26 @@ export class LockTable {
     }
     onWait?.();
     return new Promise<Release>((resolve, reject) => {
+      const giveUp = (error: Error) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const index = state.queue.indexOf(waiter);
+        if (index >= 0) state.queue.splice(index, 1);
+        this.#grantWaiting(path);
+        reject(error);
+      };
+      const onAbort = () => giveUp(new Error('interrupted by signal'));
       const waiter: Waiter = {
         mode,
         grant: () => {
           clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
           resolve(this.#releaser(path, mode));
         },
       };
+      signal?.addEventListener('abort', onAbort, { once: true });
       const timer = setTimeout(() => {
-        const index = state.queue.indexOf(waiter);
-        if (index >= 0) state.queue.splice(index, 1);
-        this.#grantWaiting(path);
-        reject(
+        giveUp(
           new LockTimeoutError(options.timeoutMessage ?? `can't lock file '${path}' - got timeout`),
         );
       }, timeoutMs);

@@ -42,6 +42,7 @@ async function withStorageLock<T>(
   let waited = false;
   const release = await ctx.core.locks.acquire(storageLockPath(storage.id), 'exclusive', {
     timeoutMs: ctx.core.options.timing.lockWaitMs,
+    signal: task.signal,
     onWait: () => {
       waited = true;
       task.log('trying to acquire lock...');

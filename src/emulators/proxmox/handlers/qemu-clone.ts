@@ -151,10 +151,14 @@ const clone: Handler = (ctx) => {
         releases.push(
           await core.locks.acquire(vmLockPath(early.source.vmid), sourceMode, {
             timeoutMs: lockWait,
+            signal: task.signal,
           }),
         );
         releases.push(
-          await core.locks.acquire(vmLockPath(early.newid), 'exclusive', { timeoutMs: lockWait }),
+          await core.locks.acquire(vmLockPath(early.newid), 'exclusive', {
+            timeoutMs: lockWait,
+            signal: task.signal,
+          }),
         );
         const plan = loadAndCheck(ctx);
         const config = newConfig(ctx, plan);

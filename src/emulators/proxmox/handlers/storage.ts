@@ -169,8 +169,14 @@ const deleteVolume: Handler = async (ctx) => {
   );
   const delay = optInt(ctx, 'delay');
   if (delay !== undefined && delay > 0) {
+    // PVE waits up to `delay` seconds and answers null when the task finished OK by then.
     const task = ctx.core.tasks.get(upid);
-    await Promise.race([task?.done, sleep(delay * 1000)]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      task?.done,
+      new Promise((resolve) => (timer = setTimeout(resolve, delay * 1000))),
+    ]);
+    clearTimeout(timer);
     if (task?.status === 'stopped' && task.exitstatus === 'OK') return null;
   }
   return upid;

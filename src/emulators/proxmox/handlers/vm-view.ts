@@ -78,6 +78,7 @@ export async function withConfigLock<T>(
 ): Promise<T> {
   const release = await core.locks.acquire(vmLockPath(vm.vmid), 'exclusive', {
     timeoutMs: core.options.timing.lockWaitMs,
+    ...(signal ? { signal } : {}),
   });
   try {
     if (signal?.aborted) throw new Error('interrupted by signal');
