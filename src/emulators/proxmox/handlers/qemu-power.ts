@@ -81,13 +81,11 @@ const start: Handler = (ctx) => {
   );
 };
 
+/** Stop and shutdown: a VM that is not running stops as a no-op (vm_stop returns early). */
 function stopper(type: 'qmstop' | 'qmshutdown'): Handler {
   return (ctx) => {
     const vm = vmOn(ctx);
     const ignoreLock = skiplock(ctx);
-    // vm_shutdown refuses a VM that is not running before forking; vm_stop does not.
-    if (type === 'qmshutdown' && vm.power !== 'running')
-      throw serverError(`VM ${vm.vmid} not running`);
     return task(ctx, vm, type, (log) =>
       withConfigLock(
         ctx.core,
