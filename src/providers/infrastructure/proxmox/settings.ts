@@ -255,6 +255,14 @@ function ruleCauses(s: ProxmoxMachineSettings): FieldCause[] {
   } else if (s.vcpu !== undefined && s.vcpu % (s.sockets ?? 1) !== 0) {
     invalid('vcpu', `must be a multiple of sockets (${s.sockets ?? 1})`);
   }
+  if (s.bootstrapMode === 'proxmox-cloudinit') {
+    // Proxmox's own cloud-init drive carries user, keys and network but not Slipway's
+    // user-data; that needs the SSH bootstrap step, which is not built yet.
+    invalid(
+      'bootstrapMode',
+      'proxmox-cloudinit is not available yet (its SSH bootstrap is not built): use nocloud-iso',
+    );
+  }
   const cloudInitOnly = ['ciUser', 'sshKeys'] as const;
   if ((s.bootstrapMode ?? 'nocloud-iso') === 'nocloud-iso') {
     for (const key of cloudInitOnly) {

@@ -125,11 +125,11 @@ describe('VM config', () => {
   });
 
   test('proxmox-cloudinit: Proxmox fields, a cloud-init drive added when the template has none', () => {
-    const settings = readProxmoxSettings({
-      template: { vmid: 9000 },
-      bootstrapMode: 'proxmox-cloudinit',
+    const settings = {
+      ...readProxmoxSettings({ template: { vmid: 9000 } }),
+      bootstrapMode: 'proxmox-cloudinit' as const,
       ciUser: 'ubuntu',
-    });
+    };
     const { params } = cloneConfigParams({
       config: { ...template, ide2: undefined },
       settings,
