@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import type { ClusterDeployment } from '../src/api/kinds/cluster-deployment.ts';
 import { ApiVersion } from '../src/api/meta.ts';
 import { kinds } from '../src/api/registry.ts';
@@ -349,6 +349,14 @@ async function main(): Promise<void> {
   console.log(
     `slipway fleet benchmark: ${opts.clusters} clusters of 1 control plane + ${opts.workers} ` +
       `workers, sim latency "${opts.latency}", batches of ${opts.batch}`,
+  );
+  // The server runs with --max-semi-space-size=16 (bin/slipway.mjs, npm start); the
+  // young generation's size moves RSS by ~100 MiB at this scale, so say what this run had.
+  const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+  const flags = process.execArgv.filter((a) => a.includes('semi-space'));
+  console.log(
+    `V8 new space ${((newSpace?.space_size ?? 0) / 1048576).toFixed(0)} MiB now` +
+      (flags.length > 0 ? ` (${flags.join(' ')})` : ' (no semi-space flag: V8 sizes it from RAM)'),
   );
   const run = new FleetRun(opts, dataDir);
   try {
