@@ -264,4 +264,23 @@ describe('emulator clones', () => {
         false,
       );
     }));
+
+  test('local storages lock per node: clones on two nodes do not wait for each other', () =>
+    withEmulator({ faults: { storageLockMs: 300 }, timing: { lockWaitMs: 100 } }, async (emu) => {
+      const upids = await Promise.all(
+        [
+          ['pve1', 9001, 601],
+          ['pve2', 9002, 602],
+        ].map(async ([node, vmid, newid]) =>
+          pveData<string>(emu, 'POST', `/nodes/${node}/qemu/${vmid}/clone`, {
+            params: { newid: newid ?? 0 },
+          }),
+        ),
+      );
+      const tasks = await Promise.all(upids.map((upid) => waitTask(emu, upid)));
+      assert.deepEqual(
+        tasks.map((t) => t.exitstatus),
+        ['OK', 'OK'],
+      );
+    }));
 });

@@ -133,8 +133,32 @@ function take(state: LockState, mode: LockMode): void {
   else state.shared += 1;
 }
 
-/** Path of a VM's config lock file (PVE::QemuConfig->config_file_lock). */
-export const vmLockPath = (vmid: number) => `/var/lock/qemu-server/lock-${vmid}.conf`;
+/** Which lock to take: its key in the table, and the message of a timeout. */
+export interface LockName {
+  key: string;
+  timeoutMessage: string;
+}
 
-/** Path of a local storage's lock file (PVE::Storage::Plugin::cluster_lock_storage). */
-export const storageLockPath = (storage: string) => `/var/lock/pve-manager/pve-storage-${storage}`;
+/**
+ * A VM's config lock (PVE::QemuConfig->config_file_lock): a file under /var/lock on the
+ * node that runs the operation, so the key names the node.
+ */
+export function vmConfigLock(node: string, vmid: number): LockName {
+  const path = `/var/lock/qemu-server/lock-${vmid}.conf`;
+  return { key: `${node}:${path}`, timeoutMessage: `can't lock file '${path}' - got timeout` };
+}
+
+/**
+ * A storage's lock (PVE::Storage::Plugin::cluster_lock_storage): a lock file on the node
+ * for local storage, a pmxcfs lock for the whole cluster for shared storage.
+ */
+export function storageLock(storage: string, shared: boolean, node: string): LockName {
+  if (shared) {
+    return {
+      key: `pmxcfs:storage-${storage}`,
+      timeoutMessage: `cfs-lock 'storage-${storage}' error: got lock request timeout`,
+    };
+  }
+  const path = `/var/lock/pve-manager/pve-storage-${storage}`;
+  return { key: `${node}:${path}`, timeoutMessage: `can't lock file '${path}' - got timeout` };
+}

@@ -4,7 +4,7 @@
 // for it longer than lockWaitMs fails as PVE's does.
 import type { HandlerContext } from '../core.ts';
 import { formatSize, printPropertyString, withProperty, type Drive } from '../config-format.ts';
-import { storageLockPath } from '../locks.ts';
+import { storageLock } from '../locks.ts';
 import { isFileStorage, volid, type StorageDef, type Volume } from '../state.ts';
 import { sleep, type TaskLog } from '../tasks.ts';
 import { volumePath } from './storage.ts';
@@ -40,19 +40,26 @@ async function withStorageLock<T>(
 ): Promise<T> {
   const { ctx, task } = req;
   let waited = false;
-  const release = await ctx.core.locks.acquire(storageLockPath(storage.id), 'exclusive', {
-    timeoutMs: ctx.core.options.timing.lockWaitMs,
-    signal: task.signal,
-    onWait: () => {
-      waited = true;
-      task.log('trying to acquire lock...');
-    },
-    // Shared storages lock through pmxcfs, local ones with a lock file.
-    ...(storage.shared
-      ? { timeoutMessage: `cfs-lock 'storage-${storage.id}' error: got lock request timeout` }
-      : {}),
-  });
-  if (waited) task.amend(' OK');
+  let retries: NodeJS.Timeout | undefined;
+  // lock_file prints "trying to acquire lock..." once, then " OK"; a pmxcfs lock prints
+  // its line again every second it waits.
+  const waitLine = storage.shared
+    ? `trying to acquire cfs lock 'storage-${storage.id}' ...`
+    : 'trying to acquire lock...';
+  const lock = storageLock(storage.id, storage.shared, req.node);
+  const release = await ctx.core.locks
+    .acquire(lock.key, 'exclusive', {
+      timeoutMessage: lock.timeoutMessage,
+      timeoutMs: ctx.core.options.timing.lockWaitMs,
+      signal: task.signal,
+      onWait: () => {
+        waited = true;
+        task.log(waitLine);
+        if (storage.shared) retries = setInterval(() => task.log(waitLine), 1000);
+      },
+    })
+    .finally(() => clearInterval(retries));
+  if (waited && !storage.shared) task.amend(' OK');
   try {
     await sleep(ctx.core.options.faults.storageLockMs, task.signal);
     return allocate();

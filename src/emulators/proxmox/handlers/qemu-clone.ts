@@ -14,7 +14,7 @@ import {
   splitVolid,
 } from '../config-format.ts';
 import { messageOf, parameterError, serverError } from '../errors.ts';
-import { vmLockPath, type Release } from '../locks.ts';
+import { vmConfigLock, type Release } from '../locks.ts';
 import { requirePrivileges } from '../permission-check.ts';
 import type { StorageDef, Volume, VmState } from '../state.ts';
 import { cloneDisk } from './clone-disks.ts';
@@ -148,15 +148,20 @@ const clone: Handler = (ctx) => {
       const releases: Release[] = [];
       try {
         const sourceMode = early.source.power === 'running' ? 'exclusive' : 'shared';
+        // Both lock files are on the node the clone runs on.
+        const sourceLock = vmConfigLock(early.node, early.source.vmid);
+        const newLock = vmConfigLock(early.node, early.newid);
         releases.push(
-          await core.locks.acquire(vmLockPath(early.source.vmid), sourceMode, {
+          await core.locks.acquire(sourceLock.key, sourceMode, {
             timeoutMs: lockWait,
+            timeoutMessage: sourceLock.timeoutMessage,
             signal: task.signal,
           }),
         );
         releases.push(
-          await core.locks.acquire(vmLockPath(early.newid), 'exclusive', {
+          await core.locks.acquire(newLock.key, 'exclusive', {
             timeoutMs: lockWait,
+            timeoutMessage: newLock.timeoutMessage,
             signal: task.signal,
           }),
         );

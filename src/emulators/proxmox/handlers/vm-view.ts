@@ -2,7 +2,7 @@
 // booleans as JSON numbers, as PVE's config parser makes them), and the status fields
 // shared by status/current, the node's VM list and /cluster/resources.
 import { requireInt, requireNode, type EmulatorCore, type HandlerContext } from '../core.ts';
-import { vmLockPath } from '../locks.ts';
+import { vmConfigLock } from '../locks.ts';
 import {
   configDigest,
   isDriveKey,
@@ -76,8 +76,10 @@ export async function withConfigLock<T>(
   work: (current: VmState) => T | Promise<T>,
   signal?: AbortSignal,
 ): Promise<T> {
-  const release = await core.locks.acquire(vmLockPath(vm.vmid), 'exclusive', {
+  const lock = vmConfigLock(vm.node, vm.vmid);
+  const release = await core.locks.acquire(lock.key, 'exclusive', {
     timeoutMs: core.options.timing.lockWaitMs,
+    timeoutMessage: lock.timeoutMessage,
     ...(signal ? { signal } : {}),
   });
   try {
