@@ -141,6 +141,39 @@ describe('IPPool controller', () => {
     assert.deepEqual(after.status?.allocations, {});
   });
 
+  it('a pass whose status write loses to a claim runs again instead of failing', async () => {
+    const { store } = env;
+    await store.create(pool('p6', { addresses: ['10.7.0.10-10.7.0.20'], prefix: 24 }));
+    const m = await store.create(machine('team-f', 'racer'));
+    let raced = false;
+    // A claim lands between the controller's read of the pool and its write.
+    const racing = new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'updateStatus') {
+          return async (obj: IPPool) => {
+            if (!raced && obj.kind === 'IPPool') {
+              raced = true;
+              assert.ok((await allocator.claim({ pool: 'p6', owner: m, name: 'racer' })).ok);
+            }
+            return target.updateStatus(obj);
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function'
+          ? (value as (...a: unknown[]) => unknown).bind(target)
+          : value;
+      },
+    });
+    const controller = ipPoolController({ store: racing, events: discardEvents });
+    const lost = await controller.reconcile(ctx, 'p6');
+    assert.ok(raced);
+    assert.ok((lost.requeueAfter ?? 0) > 0, 'tried again soon');
+    assert.deepEqual(await controller.reconcile(ctx, 'p6'), {});
+    const p6 = await get('p6');
+    assert.equal(p6.status?.allocated, 1);
+    assert.equal(findCondition(p6.status?.conditions, 'Valid')?.status, 'True');
+  });
+
   it('a pool being deleted stays until its addresses are released, and hands out no more', async () => {
     const { store } = env;
     await store.create(pool('p5', { addresses: ['10.6.0.10-10.6.0.20'], prefix: 24 }));

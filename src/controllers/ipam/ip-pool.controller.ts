@@ -49,6 +49,9 @@ export interface IPPoolSettings {
 
 export const defaultIPPoolSettings: IPPoolSettings = { recheckMs: 30_000 };
 
+/** How soon a pass whose write lost to a claim's runs again (that write also queues one). */
+const conflictRetryMs = 200;
+
 export interface IPPoolControllerDeps {
   store: Store;
   events: Events;
@@ -173,11 +176,20 @@ export function ipPoolController(deps: IPPoolControllerDeps): ControllerOptions 
     return next;
   }
 
-  async function save(pool: IPPool, status: IPPoolStatus): Promise<void> {
-    if (isDeepStrictEqual(status, pool.status)) return;
-    // The pool's resourceVersion rides along: a claim written meanwhile makes this a Conflict,
-    // and the pass runs again from a fresh read.
-    await store.updateStatus<IPPool>({ ...pool, status });
+  /**
+   * Write the status with the pool's resourceVersion. A claim written meanwhile makes it a
+   * Conflict: false, and the pass is run again from a fresh read (the claim's write has
+   * queued one too), without the warning a thrown error would log.
+   */
+  async function save(pool: IPPool, status: IPPoolStatus): Promise<boolean> {
+    if (isDeepStrictEqual(status, pool.status)) return true;
+    try {
+      await store.updateStatus<IPPool>({ ...pool, status });
+      return true;
+    } catch (err: unknown) {
+      if (isSlipwayError(err, StatusReason.Conflict)) return false;
+      throw err;
+    }
   }
 
   async function reconcile(ctx: ReconcileContext, key: string): Promise<ReconcileResult> {
@@ -188,7 +200,9 @@ export function ipPoolController(deps: IPPoolControllerDeps): ControllerOptions 
     const pool = await ensureFinalizer(store, found, ipPoolFinalizer);
     const read = readIPPoolSpec(pool.spec);
     const { record, waiting } = await sweep(pool, read, now);
-    await save(pool, poolStatus({ pool, read, record, now }));
+    if (!(await save(pool, poolStatus({ pool, read, record, now })))) {
+      return { requeueAfter: conflictRetryMs };
+    }
     return waiting > 0 ? { requeueAfter: settings.recheckMs } : {};
   }
 
@@ -204,8 +218,8 @@ export function ipPoolController(deps: IPPoolControllerDeps): ControllerOptions 
     const names = left.slice(0, 5).map((a) => `${a.namespace}/${a.name}`);
     const more = left.length > names.length ? `, and ${left.length - names.length} more` : '';
     const deleting = `being deleted: waiting for ${left.length} allocated address${left.length === 1 ? '' : 'es'} to be released (${names.join(', ')}${more})`;
-    await save(pool, poolStatus({ pool, read, record, now, deleting }));
-    return { requeueAfter: settings.recheckMs };
+    const saved = await save(pool, poolStatus({ pool, read, record, now, deleting }));
+    return { requeueAfter: saved ? settings.recheckMs : conflictRetryMs };
   }
 
   return {
