@@ -59,6 +59,14 @@ async function bootData(ns: string, machine: string): Promise<Record<string, str
   return decodeSecretData(secret);
 }
 
+async function setWorkers(ns: string, name: string, workersNumber: number): Promise<void> {
+  const cd = await env.store.get<ClusterDeployment>('ClusterDeployment', ns, name);
+  await env.store.update({
+    ...cd,
+    spec: { ...cd.spec, config: { ...cd.spec.config, workersNumber } },
+  });
+}
+
 function pool(name: string): Promise<IPPool> {
   return env.store.get<IPPool>('IPPool', undefined, name);
 }
@@ -139,6 +147,44 @@ describe('addresses end to end on sim', () => {
     assert.equal(inUse.status?.total, 21);
     assert.equal(inUse.status?.free, 15);
 
+    // Scale down: the machine's IPAddress goes by owner GC after its VM, and the address is
+    // released; scale up again: the new worker gets it back (lowest free first).
+    const workerAddresses = async () => {
+      const ips = await listAll<IPAddress>(env.store, 'IPAddress', ns);
+      return new Map(
+        (await machinesOf(ns, 'ha'))
+          .filter((m) => m.spec.role === 'worker')
+          .map((m) => [m.metadata.name, ips.find((ip) => ip.metadata.name === m.metadata.name)]),
+      );
+    };
+    const before = await workerAddresses();
+    await setWorkers(ns, 'ha', 1);
+    const freed = await eventually(
+      'one worker gone and its address released',
+      async () => {
+        const now = await workerAddresses();
+        const p = await pool('lab');
+        if (now.size !== 1 || p.status?.allocated !== 5) return undefined;
+        const [gone] = [...before.keys()].filter((name) => !now.has(name));
+        return gone ? before.get(gone)?.spec.address : undefined;
+      },
+      60_000,
+    );
+    assert.equal((await pool('lab')).status?.allocations?.[freed ?? ''], undefined);
+    await setWorkers(ns, 'ha', 2);
+    // The new worker takes the lowest free slot, so it may well have the old one's name;
+    // its IPAddress is a new object that holds the released address.
+    const oldUIDs = new Set([...before.values()].map((ip) => ip?.metadata.uid));
+    await eventually(
+      'a new worker with the released address',
+      async () => {
+        const now = [...(await workerAddresses()).values()];
+        const fresh = now.find((ip) => ip !== undefined && !oldUIDs.has(ip.metadata.uid));
+        return fresh?.spec.address === freed ? true : undefined;
+      },
+      60_000,
+    );
+
     await env.store.delete('ClusterDeployment', ns, 'ha');
     await eventually(
       'cluster ha gone with its addresses released',
@@ -189,11 +235,7 @@ describe('addresses end to end on sim', () => {
     });
     assert.equal(small.status?.free, 0);
     // Freeing an address lets it go on: scale the workers down to one.
-    const cd = await env.store.get<ClusterDeployment>('ClusterDeployment', ns, 'full');
-    await env.store.update({
-      ...cd,
-      spec: { ...cd.spec, config: { ...cd.spec.config, workersNumber: 1 } },
-    });
+    await setWorkers(ns, 'full', 1);
     await eventually(
       'cluster full Ready with 2 nodes',
       async () => {
