@@ -13,7 +13,11 @@ import { isIP } from 'node:net';
 import { toYAML } from '../cloud-init/cloud-config.ts';
 import { BootstrapError } from '../errors.ts';
 
-/** Where K3s picks up manifests to apply on a server (docs: "Auto-Deploying Manifests"). */
+/**
+ * Where K3s picks up manifests to apply on a server, on start and when a file changes
+ * (docs.k3s.io, "Auto-Deploying Manifests (AddOns)"). The file's base name becomes the
+ * AddOn's name, so it must be a DNS subdomain: `kube-vip`, not `kube_vip`.
+ */
 export const k3sManifestsDir = '/var/lib/rancher/k3s/server/manifests';
 export const kubeVipManifestPath = `${k3sManifestsDir}/kube-vip.yaml`;
 /** The kube-vip image when the template names none: pinned, never `latest`. */
