@@ -3,7 +3,7 @@
 // spec.network, with the static address claimed from the pool before the boot data is
 // rendered. Also where a cluster's first control plane answers, for its endpoint.
 import type { ClusterDeployment } from '../../api/kinds/cluster-deployment.ts';
-import type { IPAddress } from '../../api/kinds/ip-address.ts';
+import { IPAddressClaimReasons, type IPAddress } from '../../api/kinds/ip-address.ts';
 import type { Machine } from '../../api/kinds/machine.ts';
 import type { MachineBootstrapNetwork } from '../../providers/bootstrap/types.ts';
 import type { MachineNetwork } from '../../providers/infrastructure/types.ts';
@@ -37,6 +37,13 @@ export async function machineNetwork(input: {
   const network = machine.spec.network;
   if (!network) return { ok: true, value: {} };
   const macAddress = machineMacAddress(machine.metadata.uid ?? '');
+  if (network.mode === 'static' && network.ipPool === undefined) {
+    return {
+      ok: false,
+      reason: IPAddressClaimReasons.IPPoolNotFound,
+      message: `Machine ${machine.metadata.name} wants a static address but spec.network names no ipPool`,
+    };
+  }
   if (network.mode === 'dhcp' || network.ipPool === undefined) {
     return {
       ok: true,
