@@ -145,6 +145,17 @@ export async function findMachineVM(input: {
     let all = await vmsWithUID(api, view, input.machineName, uid, input.maxAgeMs, signal);
     // "No VM" leads to a clone: confirm it on a list fetched now, not a moment ago.
     if (all.length === 0) all = await vmsWithUID(api, view, input.machineName, uid, 0, signal);
+    if (all.length === 0 && (await cloningVMs(view, records)).length > 0) {
+      // Clones run that this process did not start. Ask whether clone tasks are active
+      // first, then list again: a clone that ended in between has its name and
+      // description by then, and one still locked after no task ran is a stale lock.
+      const active = await clonesActive(api, view, signal);
+      all = await vmsWithUID(api, view, input.machineName, uid, 0, signal);
+      const still = await cloningVMs(view, records);
+      if (all.length === 0 && active && still.length > 0) {
+        return { kind: 'unknown-clones', vmids: still };
+      }
+    }
     match = all[0];
     duplicates = all.slice(1).map(({ vmid, node }) => ({ vmid, node }));
     if (record && (!match || match.vmid !== record.vmid)) {
@@ -152,25 +163,14 @@ export async function findMachineVM(input: {
       if (!runningTask(record, 'clone')) records.delete(uid);
     }
   }
-  if (!match) {
-    const unknown = await unknownClones(api, view, records, signal);
-    return unknown.length > 0 ? { kind: 'unknown-clones', vmids: unknown } : { kind: 'absent' };
-  }
+  if (!match) return { kind: 'absent' };
   const status = await readStatus(api, match.node, match.vmid, signal);
   if (!status) return { kind: 'absent' };
   return { kind: 'found', vm: { ...match, status, duplicates } };
 }
 
-/**
- * VMs being cloned that this process did not start, on nodes that still run a clone task
- * (a `lock: clone` left by a clone that died with its node is not waited for).
- */
-async function unknownClones(
-  api: ProxmoxApi,
-  view: ProxmoxView,
-  records: MachineRecords,
-  signal?: AbortSignal,
-): Promise<number[]> {
+/** VMs under a clone lock that this process did not start (in the last VM list read). */
+async function cloningVMs(view: ProxmoxView, records: MachineRecords): Promise<number[]> {
   let vms;
   try {
     vms = await view.vms();
@@ -178,13 +178,20 @@ async function unknownClones(
     throw providerError(err, 'listing VMs');
   }
   const ours = new Set(records.all().map((r) => r.vmid));
-  const cloning = vms.filter((vm) => vm.lock === 'clone' && !ours.has(vm.vmid));
-  if (cloning.length === 0) return [];
+  return vms.filter((vm) => vm.lock === 'clone' && !ours.has(vm.vmid)).map((vm) => vm.vmid);
+}
+
+/**
+ * Whether any node runs a clone task now (a `lock: clone` left by a clone that died with
+ * its node is not waited for). When it cannot tell, it says yes: better to wait than to
+ * make a second VM.
+ */
+async function clonesActive(api: ProxmoxApi, view: ProxmoxView, signal?: AbortSignal) {
   let nodes;
   try {
     nodes = (await view.nodes()).filter((n) => n.online).map((n) => n.name);
-  } catch (err: unknown) {
-    throw providerError(err, 'listing nodes');
+  } catch {
+    return true;
   }
   for (const node of nodes) {
     try {
@@ -193,11 +200,10 @@ async function unknownClones(
         { source: 'active', typefilter: 'qmclone' },
         signal ? { signal } : {},
       );
-      if ((active ?? []).length > 0) return cloning.map((vm) => vm.vmid);
+      if ((active ?? []).length > 0) return true;
     } catch {
-      // Cannot tell: better to wait than to make a second VM.
-      return cloning.map((vm) => vm.vmid);
+      return true;
     }
   }
-  return [];
+  return false;
 }

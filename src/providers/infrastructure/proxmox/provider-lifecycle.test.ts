@@ -103,8 +103,10 @@ describe('Proxmox provider: a machine’s life', () => {
       const deleting = await restarted.deleteMachine(h.request('other-machine'));
       assert.equal(deleting.gone, false, 'no machine counts as gone while an unknown clone runs');
       const { obs } = await h.reconcileUntil(req, isRunning, { provider: restarted });
-      assert.equal(obs.providerID, first.providerID);
-      assert.equal(h.machineVMs().length, 1);
+      const vms = h.machineVMs();
+      assert.equal(vms.length, 1, 'the clone started before the restart is the only VM');
+      assert.equal(obs.providerID, `proxmox://${vms[0]?.vmid}`);
+      assert.match(vms[0]?.config['description'] ?? '', new RegExp(req.machineUID));
     } finally {
       await h.close();
     }

@@ -125,6 +125,9 @@ async function runningObservation(ctx: MachineContext, vm: FoundVM): Promise<Mac
   );
 }
 
+// A clone reports no providerID: until its VM carries the machine's uid (when the clone
+// ends), its VMID may still be lost to another clone that took it first.
+
 /** Observe without changing anything; undefined when the machine has no VM. */
 function unknownClonesObservation(vmids: readonly number[]): MachineObservation {
   return observation(
@@ -144,7 +147,6 @@ export async function observeStep(ctx: MachineContext): Promise<MachineObservati
       'Creating',
       R.CloningVM,
       `VM ${record.vmid} is being cloned from template ${record.templateVmid} for node ${record.node}`,
-      record.vmid,
     );
   }
   const vm = found.vm;
@@ -277,7 +279,6 @@ export async function reconcileStep(ctx: MachineContext): Promise<MachineObserva
       'Creating',
       R.CloningVM,
       `VM ${record.vmid} is being cloned from template ${record.templateVmid} for node ${record.node}`,
-      record.vmid,
     );
   }
   if (found.kind === 'unknown-clones') return unknownClonesObservation(found.vmids);
@@ -290,7 +291,6 @@ export async function reconcileStep(ctx: MachineContext): Promise<MachineObserva
       'Creating',
       R.CloningVM,
       `VM ${outcome.vmid} is being cloned from template ${outcome.template.vmid}${outcome.template.name ? ` (${outcome.template.name})` : ''} for node ${outcome.node}`,
-      outcome.vmid,
     );
   }
   const vm = found.vm;
