@@ -207,6 +207,11 @@ export function parseAddressRange(text: string): { first: number; last: number }
   );
 }
 
+function duration(value: number, name: string): void {
+  if (!(Number.isFinite(value) && value >= 0))
+    throw new Error(`${name} must be a number of ms ≥ 0`);
+}
+
 function rate(value: number, name: string): number {
   if (!(value >= 0 && value <= 1)) throw new Error(`faults.${name} must be between 0 and 1`);
   return value;
@@ -247,6 +252,10 @@ export function resolveOptions(options: ProxmoxEmulatorOptions = {}): ResolvedOp
   const faults = { ...noFaults, ...options.faults };
   rate(faults.serverErrorRate, 'serverErrorRate');
   rate(faults.taskFailureRate, 'taskFailureRate');
+  duration(faults.slowResponseMs, 'faults.slowResponseMs');
+  duration(faults.storageLockMs, 'faults.storageLockMs');
+  const timing = { ...defaultTiming, ...options.timing };
+  for (const [name, value] of Object.entries(timing)) duration(value, `timing.${name}`);
   const resolved: ResolvedOptions = {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
@@ -255,7 +264,7 @@ export function resolveOptions(options: ProxmoxEmulatorOptions = {}): ResolvedOp
     templates,
     tokens,
     users,
-    timing: { ...defaultTiming, ...options.timing },
+    timing,
     faults,
     guestApiPort: options.guestApiPort ?? 6443,
     requestLogSize: options.requestLogSize ?? 10_000,
