@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { SlipwayError, StatusReason } from '../../../../api/errors.ts';
 import { handleClusterRequest, isUnauthenticatedPath } from './cluster-routes.ts';
-import { readBody, sendError, unauthorized } from './http.ts';
+import { readRequestBody, sendError, unauthorized } from './http.ts';
 import type { PersistentSimClusterRegistry } from './registry.ts';
-import { issueServingCertificate } from './serving-cert.ts';
+import { issueServingCertificate, k3sServingNames } from './serving-cert.ts';
 import { WatchRegistry } from './watch-route.ts';
 
 export interface ClusterListenerOptions {
@@ -33,19 +33,6 @@ export interface ClusterListener {
   port: number;
   close(): Promise<void>;
 }
-
-/** Names K3s puts in every serving certificate besides the node's own. */
-const k3sServingNames = [
-  'kubernetes',
-  'kubernetes.default',
-  'kubernetes.default.svc',
-  'kubernetes.default.svc.cluster.local',
-  'localhost',
-  '127.0.0.1',
-  '10.43.0.1',
-];
-
-const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Serve cluster `clusterId` at `host:port`. Rejects when the cluster does not exist or
@@ -92,7 +79,7 @@ export async function serveClusterAt(options: ClusterListenerOptions): Promise<C
     }
     const socket = req.socket as TLSSocket;
     if (!socket.authorized && !isUnauthenticatedPath(path)) throw unauthorized();
-    const body = bodyMethods.has(req.method ?? '') ? await readBody(req) : Buffer.alloc(0);
+    const body = await readRequestBody(req);
     handleClusterRequest({
       registry,
       clusterId,

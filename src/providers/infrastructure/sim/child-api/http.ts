@@ -81,6 +81,13 @@ export function methodNotAllowed(method: string): SlipwayError {
   );
 }
 
+const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The body of a request whose method carries one; an empty buffer for the others. */
+export function readRequestBody(req: IncomingMessage): Promise<Buffer> {
+  return bodyMethods.has(req.method ?? '') ? readBody(req) : Promise.resolve(Buffer.alloc(0));
+}
+
 export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

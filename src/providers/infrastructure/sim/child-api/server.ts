@@ -14,7 +14,7 @@ import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tl
 import { SlipwayError, StatusReason } from '../../../../api/errors.ts';
 import type { SimClusterInit } from '../child-cluster-types.ts';
 import { handleClusterRequest, isUnauthenticatedPath } from './cluster-routes.ts';
-import { pathNotFound, readBody, sendError, sendText, unauthorized } from './http.ts';
+import { pathNotFound, readRequestBody, sendError, sendText, unauthorized } from './http.ts';
 import {
   clusterIdFromServerName,
   parseSimClusterId,
@@ -24,7 +24,11 @@ import {
   simTlsServerName,
 } from './names.ts';
 import type { PersistentSimClusterRegistry } from './registry.ts';
-import { createSelfSignedCertificate, issueServingCertificate } from './serving-cert.ts';
+import {
+  createSelfSignedCertificate,
+  issueServingCertificate,
+  k3sServingNames,
+} from './serving-cert.ts';
 import { WatchRegistry } from './watch-route.ts';
 
 export interface SimChildApiOptions {
@@ -55,19 +59,6 @@ export interface SimChildApi {
   close(): Promise<void>;
 }
 
-/** DNS names and addresses in every serving certificate, besides the cluster's own name. */
-const servingNames = [
-  'kubernetes',
-  'kubernetes.default',
-  'kubernetes.default.svc',
-  'kubernetes.default.svc.cluster.local',
-  'localhost',
-  '127.0.0.1',
-  '10.43.0.1',
-];
-
-const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
 function fingerprint(init: SimClusterInit): string {
   return createHash('sha256')
     .update(init.serverCA.cert)
@@ -92,7 +83,9 @@ class ClusterContexts {
     const cached = this.#cache.get(clusterId);
     if (cached?.fingerprint === print) return cached.context;
     const id = parseSimClusterId(clusterId);
-    const names = id ? [simTlsServerName(id.namespace, id.name), ...servingNames] : servingNames;
+    const names = id
+      ? [simTlsServerName(id.namespace, id.name), ...k3sServingNames]
+      : [...k3sServingNames];
     const context = issueServingCertificate({
       caCert: init.serverCA.cert,
       caKey: init.serverCA.key,
@@ -194,7 +187,7 @@ export async function startSimChildApi(options: SimChildApiOptions): Promise<Sim
     // so it authenticates for that cluster only.
     const authenticated = socket.authorized && sniCluster === clusterId;
     if (!authenticated && !isUnauthenticatedPath(path)) throw unauthorized();
-    const body = bodyMethods.has(req.method ?? '') ? await readBody(req) : Buffer.alloc(0);
+    const body = await readRequestBody(req);
     handleClusterRequest({
       registry,
       clusterId,

@@ -15,6 +15,17 @@ import { issueCertificate } from '../../../bootstrap/certificates.ts';
 type X509 = typeof X509Module;
 type CryptoKey = webcrypto.CryptoKey;
 const crypto = webcrypto;
+
+/** Names K3s puts in every serving certificate besides the node's or cluster's own. */
+export const k3sServingNames: readonly string[] = [
+  'kubernetes',
+  'kubernetes.default',
+  'kubernetes.default.svc',
+  'kubernetes.default.svc.cluster.local',
+  'localhost',
+  '127.0.0.1',
+  '10.43.0.1',
+];
 const day = 24 * 60 * 60 * 1000;
 
 let x509Module: Promise<X509> | undefined;
