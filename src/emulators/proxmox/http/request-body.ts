@@ -5,33 +5,23 @@
 import type { IncomingMessage } from 'node:http';
 import { PveError } from '../errors.ts';
 import type { Upload } from '../core.ts';
+import { decodeUrlencoded as decodePerlUrlencoded } from '../schema/request.ts';
 
 /** pve-http-server's $limit_max_post. */
 const maxPostBytes = 64 * 1024;
 /** Uploads are streamed to disk by PVE; the emulator keeps them in memory. */
 const maxUploadBytes = 512 * 1024 * 1024;
 
-function percentDecode(text: string): string {
-  const bytes = Buffer.from(
-    text
-      .replace(/\+/g, ' ')
-      .replace(/%([0-9a-fA-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-    'latin1',
-  );
-  return bytes.toString('utf8');
-}
-
-/** Perl's decode_urlencoded: `&` or `;` separated, repeated keys joined by "\0". */
+/**
+ * Perl's decode_urlencoded as pve-http-server applies it (schema/request.ts): `&` or `;`
+ * separated, a pair split at every `=` (an unencoded `net0=virtio=…` arrives as
+ * `virtio`), repeated keys joined by "\0"; a key without a value counts as not sent.
+ */
 export function decodeUrlencoded(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!text) return out;
-  for (const pair of text.split(/[&;]/)) {
-    if (pair === '') continue;
-    const eq = pair.indexOf('=');
-    if (eq < 0) continue; // a key without a value is undef in Perl: as if not sent
-    const key = percentDecode(pair.slice(0, eq));
-    const value = percentDecode(pair.slice(eq + 1));
-    out[key] = key in out ? `${out[key]}\0${value}` : value;
+  for (const [key, value] of Object.entries(decodePerlUrlencoded(text))) {
+    if (value !== null)
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true });
   }
   return out;
 }
