@@ -69,11 +69,16 @@ function pendingMemory(ctx: CreateContext, vms: readonly ClusterVM[]): Map<strin
   const pending = new Map<string, number>();
   const add = (node: string, mib: number) => pending.set(node, (pending.get(node) ?? 0) + mib);
   const listed = new Set(vms.map((vm) => vm.vmid));
-  const ours = new Set(ctx.records.all().map((r) => r.vmid));
+  const ours = new Map(ctx.records.all().map((r) => [r.vmid, r.memoryMiB]));
   for (const vm of vms) {
     if (vm.template === 1 || vm.status === 'running') continue;
-    const slipway = parseTags(vm.tags).includes(slipwayTag) || ours.has(vm.vmid);
-    if (slipway || vm.lock === 'clone') add(vm.node, (vm.maxmem ?? 0) / MiB);
+    // A clone's temporary config has no memory yet: what this process asked for counts.
+    const listedMiB = (vm.maxmem ?? 0) / MiB;
+    const remembered = ours.get(vm.vmid);
+    if (remembered !== undefined) add(vm.node, Math.max(remembered, listedMiB));
+    else if (parseTags(vm.tags).includes(slipwayTag) || vm.lock === 'clone') {
+      add(vm.node, listedMiB);
+    }
   }
   for (const record of ctx.records.all()) {
     if (!listed.has(record.vmid)) add(record.node, record.memoryMiB);

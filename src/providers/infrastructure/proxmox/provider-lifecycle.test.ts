@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { allPrivileges } from '../../../emulators/proxmox/privileges.ts';
 import { pveData, waitTask } from '../../../emulators/proxmox/test-support.ts';
+import { machineDescription } from './identity.ts';
 import type { ProxmoxInventory } from './inventory.ts';
 import { isRunning, startHarness } from './test-support.ts';
 
@@ -33,6 +34,28 @@ describe('Proxmox provider: a machine’s life', () => {
       assert.deepEqual(h.emulator.isos(), [], 'no ISO left');
       assert.equal(await h.provider.observeMachine(req), undefined);
       assert.equal((await h.provider.deleteMachine(req)).gone, true);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('of two VMs with the machine’s uid (two servers raced), one is adopted, the other removed', async () => {
+    const h = await startHarness();
+    try {
+      const req = h.request('twin');
+      for (const newid of [600, 601]) {
+        const upid = await pveData<string>(h.emulator, 'POST', '/nodes/pve1/qemu/9000/clone', {
+          params: { newid, name: 'twin', description: machineDescription(req) },
+        });
+        await waitTask(h.emulator, upid);
+      }
+      const { obs } = await h.reconcileUntil(req, isRunning);
+      assert.equal(obs.providerID, 'proxmox://600');
+      await h.emulator.settle();
+      assert.deepEqual(
+        h.machineVMs().map((vm) => vm.vmid),
+        [600],
+      );
     } finally {
       await h.close();
     }

@@ -10,13 +10,10 @@ import { adoptRecord, observation, type MachineContext } from './context.ts';
 import { startClone } from './create-vm.ts';
 import { providerError, ProxmoxReasons } from './errors.ts';
 import { findMachineVM, readStatus, type FoundVM } from './find-vm.ts';
-import { cloudInitStatusResult, guestAgentAddress, startCloudInitStatus } from './guest-agent.ts';
 import { runningTask, takeFailure } from './machine-state.ts';
-import { configDrift, describeDrift } from './vm-config.ts';
+import { checkCloudInit, removeDuplicates, repairDrift, runningObservation } from './running-vm.ts';
 
 const R = ProxmoxReasons;
-/** How often a running VM is asked for `cloud-init status` while it is not done. */
-const cloudInitCheckMs = 5_000;
 
 function signalOption(ctx: MachineContext) {
   return ctx.signal ? { signal: ctx.signal } : {};
@@ -53,82 +50,6 @@ function lockObservation(vm: FoundVM): MachineObservation | undefined {
   );
 }
 
-/** What a running VM looks like: its address, drift, cloud-init. Changes nothing. */
-async function runningObservation(ctx: MachineContext, vm: FoundVM): Promise<MachineObservation> {
-  const answer = await guestAgentAddress(
-    ctx.api,
-    vm,
-    ctx.network,
-    ctx.settings.guestAgentTimeoutSec,
-    ctx.signal,
-  );
-  if (answer.kind === 'waiting')
-    return observation('Starting', answer.reason, answer.message, vm.vmid);
-  const addresses = [
-    { type: 'InternalIP' as const, address: answer.address },
-    { type: 'Hostname' as const, address: ctx.request.machineName },
-  ];
-  const record = ctx.records.get(ctx.request.machineUID);
-  if (runningTask(record, 'repair')) {
-    return observation(
-      'Starting',
-      R.RepairingConfigDrift,
-      `VM ${vm.vmid} restarts with the configured CPU and memory`,
-      vm.vmid,
-      addresses,
-    );
-  }
-  if (ctx.settings.waitForCloudInit && record?.cloudInit?.status !== 'done') {
-    const status = record?.cloudInit?.status;
-    if (status === 'error') {
-      return observation(
-        'Failed',
-        R.CloudInitFailed,
-        `cloud-init reported an error in VM ${vm.vmid}: see /var/log/cloud-init-output.log in the guest`,
-        vm.vmid,
-        addresses,
-      );
-    }
-    return observation(
-      'Starting',
-      R.WaitingForCloudInit,
-      `VM ${vm.vmid} has address ${answer.address}; cloud-init is ${status ?? 'not checked yet'}`,
-      vm.vmid,
-      addresses,
-    );
-  }
-  const drift = configDrift(vm.config, ctx.settings);
-  if (drift.length > 0) {
-    const message = `VM ${vm.vmid} was changed outside Slipway: ${describeDrift(drift)}`;
-    return ctx.settings.repairDrift
-      ? observation(
-          'Starting',
-          R.ConfigDrift,
-          `${message}; it is put back and the VM restarted`,
-          vm.vmid,
-          addresses,
-        )
-      : observation(
-          'Running',
-          R.ConfigDrift,
-          `${message} (set repairDrift to put it back)`,
-          vm.vmid,
-          addresses,
-        );
-  }
-  return observation(
-    'Running',
-    R.VMRunning,
-    `VM ${vm.vmid} runs on ${vm.node} at ${answer.address}`,
-    vm.vmid,
-    addresses,
-  );
-}
-
-// A clone reports no providerID: until its VM carries the machine's uid (when the clone
-// ends), its VMID may still be lost to another clone that took it first.
-
-/** Observe without changing anything; undefined when the machine has no VM. */
 function unknownClonesObservation(vmids: readonly number[]): MachineObservation {
   return observation(
     'Creating',
@@ -214,54 +135,6 @@ async function startStep(ctx: MachineContext, vm: FoundVM): Promise<MachineObser
   return observation('Starting', R.StartingVM, `VM ${vm.vmid} is starting on ${vm.node}`, vm.vmid);
 }
 
-async function repairDrift(ctx: MachineContext, vm: FoundVM): Promise<MachineObservation> {
-  const record = adoptRecord(ctx, vm, ctx.settings.memoryMiB);
-  const failure = takeFailure(record, 'repair');
-  if (failure !== undefined)
-    throw providerError(failure, `restarting VM ${vm.vmid} after putting back its CPU and memory`);
-  const { settings } = ctx;
-  try {
-    await ctx.api.post<unknown>(
-      apiPath`/nodes/${vm.node}/qemu/${vm.vmid}/config`,
-      {
-        cores: settings.cores,
-        sockets: settings.sockets,
-        memory: String(settings.memoryMiB),
-        ...(typeof vm.config['digest'] === 'string' ? { digest: vm.config['digest'] } : {}),
-      },
-      signalOption(ctx),
-    );
-    const upid = await ctx.api.post<unknown>(
-      apiPath`/nodes/${vm.node}/qemu/${vm.vmid}/status/reboot`,
-      {},
-      signalOption(ctx),
-    );
-    if (isUpid(upid)) ctx.records.track(ctx.api, record, 'repair', upid);
-  } catch (err: unknown) {
-    throw providerError(err, `putting back the CPU and memory of VM ${vm.vmid}`);
-  }
-  return observation(
-    'Starting',
-    R.RepairingConfigDrift,
-    `VM ${vm.vmid} restarts with ${describeDrift(configDrift(vm.config, settings))} put back`,
-    vm.vmid,
-  );
-}
-
-async function checkCloudInit(ctx: MachineContext, vm: FoundVM): Promise<void> {
-  const record = adoptRecord(ctx, vm, ctx.settings.memoryMiB);
-  const check = record.cloudInit;
-  if (check?.pid !== undefined) {
-    const status = await cloudInitStatusResult(ctx.api, vm, check.pid, ctx.signal);
-    if (status === undefined) return;
-    record.cloudInit = { at: ctx.now(), status };
-    return;
-  }
-  if (check && ctx.now() - check.at < cloudInitCheckMs) return;
-  const pid = await startCloudInitStatus(ctx.api, vm, ctx.signal);
-  record.cloudInit = { pid, at: ctx.now(), ...(check?.status ? { status: check.status } : {}) };
-}
-
 /** Take the next step toward a running machine. */
 export async function reconcileStep(ctx: MachineContext): Promise<MachineObservation> {
   const found = await find(ctx);
@@ -294,6 +167,7 @@ export async function reconcileStep(ctx: MachineContext): Promise<MachineObserva
     );
   }
   const vm = found.vm;
+  if (vm.duplicates.length > 0) await removeDuplicates(ctx, vm);
   const locked = lockObservation(vm);
   if (locked) return locked;
   if (vm.status.status !== 'running') {
