@@ -136,6 +136,7 @@ describe('privileges', () => {
   test('held on any path counts; the agent privilege depends on the version', () => {
     const all = {
       '/': { 'Sys.Audit': 1, 'Datastore.Audit': 1 },
+      '/sdn/zones/localnetwork': { 'SDN.Use': 1 },
       '/vms': {
         'VM.Audit': 1,
         'VM.Clone': 1,

@@ -22,6 +22,7 @@ export const requiredPrivileges: Readonly<Record<string, string>> = {
   'Datastore.AllocateTemplate': 'upload the boot-data ISO',
   'Datastore.Allocate': 'delete the boot-data ISO',
   'Sys.Audit': 'read node memory for placement',
+  'SDN.Use': 'attach NICs to the bridge (/sdn/zones/localnetwork/<bridge>)',
 };
 
 /** Reading guest-agent data: VM.GuestAgent.Audit on Proxmox VE 9, VM.Monitor before. */
