@@ -102,8 +102,9 @@ export function parseCloudInitStatus(output: string): string | undefined {
 }
 
 /**
- * Starts `cloud-init status` in the guest (through `sh` reading the command from its
- * standard input, so the agent's command is a single word) and returns the agent's pid.
+ * Starts `cloud-init status` in the guest and returns the agent's pid. `command` is an
+ * array parameter: pve-http-server joins repeated form values with NUL and splits array
+ * parameters on NUL, so the words go as one NUL-separated value.
  */
 export async function startCloudInitStatus(
   api: ProxmoxApi,
@@ -113,7 +114,7 @@ export async function startCloudInitStatus(
   try {
     const answer = await api.post<{ pid: number }>(
       apiPath`/nodes/${vm.node}/qemu/${vm.vmid}/agent/exec`,
-      { command: 'sh', 'input-data': 'cloud-init status\n' },
+      { command: ['cloud-init', 'status'].join('\0') },
       { timeoutMs: agentCallTimeoutMs, ...(signal ? { signal } : {}) },
     );
     return answer.pid;

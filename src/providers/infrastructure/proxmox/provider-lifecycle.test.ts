@@ -61,6 +61,24 @@ describe('Proxmox provider: a machine’s life', () => {
     }
   });
 
+  test('waitForCloudInit: Running only once cloud-init status says done', async () => {
+    const h = await startHarness({ timing: { bootMs: 100, agentMs: 50 } });
+    try {
+      const req = h.request('ci', {
+        settings: {
+          template: { name: 'ubuntu-2404-k3s' },
+          memoryMiB: 1024,
+          waitForCloudInit: true,
+        },
+      });
+      const { seen } = await h.reconcileUntil(req, isRunning);
+      assert.ok(seen.includes('WaitingForCloudInit'), seen.join(' → '));
+      assert.equal(h.machineVMs()[0]?.boot?.cloudInit, 'done');
+    } finally {
+      await h.close();
+    }
+  });
+
   test('a VM deleted behind Slipway’s back is gone; a stopped one is started again', async () => {
     const h = await startHarness();
     try {
