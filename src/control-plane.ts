@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { IPAddress } from './api/kinds/ip-address.ts';
 import type { Machine } from './api/kinds/machine.ts';
 import { createChildClusterClient } from './childcluster/client.ts';
+import { withCachedReads } from './controllers/cached-reads.ts';
 import { clusterDeploymentController } from './controllers/cluster-deployment/controller.ts';
 import type { ClusterDeploymentSettings } from './controllers/cluster-deployment/settings.ts';
 import { clusterTemplateController } from './controllers/cluster-template.controller.ts';
@@ -133,9 +134,15 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const common = { store, infrastructure, bootstrap, events };
   manager.register(clusterTemplateController({ ...common, schemas }));
   manager.register(credentialController(common));
+  // Templates and credentials come from the informers the two controllers above keep.
+  const cachedReads = withCachedReads(store, {
+    ClusterTemplate: manager.informer('ClusterTemplate'),
+    Credential: manager.informer('Credential'),
+  });
   manager.register(
     clusterDeploymentController({
       ...common,
+      store: cachedReads,
       childClients: childClient,
       childClientCache,
       endpointResolver,
@@ -148,6 +155,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   manager.register(
     machineController({
       ...common,
+      store: cachedReads,
       childClients: childClient,
       childClientCache,
       endpointResolver,

@@ -29,6 +29,7 @@ import { createSimProvider } from '../providers/infrastructure/sim/provider.ts';
 import { GarbageCollector } from '../store/garbage-collector.ts';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/types.ts';
+import { withCachedReads } from './cached-reads.ts';
 import { clusterDeploymentController } from './cluster-deployment/controller.ts';
 import { clusterTemplateController } from './cluster-template.controller.ts';
 import { credentialController } from './credential.controller.ts';
@@ -99,9 +100,14 @@ export async function startTestEnvironment(
       clusterTemplateController({ store, infrastructure, bootstrap, events, schemas }),
     );
     manager.register(credentialController({ store, infrastructure, events, retryIntervalMs: 100 }));
+    // As src/control-plane.ts: templates and credentials read from the informers' caches.
+    const cachedReads = withCachedReads(store, {
+      ClusterTemplate: manager.informer('ClusterTemplate'),
+      Credential: manager.informer('Credential'),
+    });
     manager.register(
       clusterDeploymentController({
-        store,
+        store: cachedReads,
         infrastructure,
         bootstrap,
         childClients,
@@ -120,7 +126,7 @@ export async function startTestEnvironment(
     );
     manager.register(
       machineController({
-        store,
+        store: cachedReads,
         infrastructure,
         bootstrap,
         childClients,
