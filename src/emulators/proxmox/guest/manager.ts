@@ -22,7 +22,13 @@ import { runGuestCommand, type ExecResult, type GuestView } from './agent-exec.t
 import { ApiEndpoints } from './api-endpoints.ts';
 import { guestInterfaces, type AgentInterface } from './interfaces.ts';
 import { bootK3sGuest } from './k3s-guest.ts';
-import { DhcpPool, nicAddressing, type GuestNic } from './network.ts';
+import { DhcpPool, nicAddressing, type GuestNic, type NicAddressing } from './network.ts';
+import { proxmoxCloudInitOf, type ProxmoxCloudInitData } from './proxmox-cloudinit.ts';
+import { runSshCommand } from './ssh-commands.ts';
+import { GuestSshServers, type GuestCommandResult } from './ssh-server.ts';
+
+/** Port of the guests' SSH servers (proxmox-cloudinit guests on 127/8 addresses). */
+export const guestSshPort = 22;
 
 interface Guest {
   generation: number;
@@ -34,6 +40,8 @@ interface Guest {
   outcome?: SimBootOutcome;
   problem?: string;
   execs: Map<number, readonly string[]>;
+  /** An SSH command waiting for K3s to start or fail (proxmox-cloudinit). */
+  sshWaiter?: (result: GuestCommandResult) => void;
 }
 
 interface Membership {
@@ -57,6 +65,11 @@ export class GuestManager {
   readonly #dhcp: DhcpPool;
   readonly #guests = new Map<number, Guest>();
   readonly #members = new Map<number, Membership>();
+  readonly #ssh = new GuestSshServers();
+  /** Files stored over SSH per VM (they live on its disk: kept across restarts). */
+  readonly #disks = new Map<number, Map<string, Buffer>>();
+  /** User-data applied over SSH per VM: K3s, installed by it, starts again at boot. */
+  readonly #applied = new Map<number, string>();
 
   constructor(
     state: ClusterState,
@@ -132,6 +145,12 @@ export class GuestManager {
   async #boot(vm: VmState, guest: Guest): Promise<void> {
     if (!this.#current(vm, guest)) return;
     const seed = this.#seed(vm, guest);
+    const pve = proxmoxCloudInitOf(vm.config);
+    if (seed && pve) {
+      guest.view.cloudInitErrors.push(
+        `two cidata devices (${pve.drive} is Proxmox's cloud-init drive): cloud-init picks one by device path`,
+      );
+    }
     const net0 = vm.config.get('net0');
     if (net0 !== undefined) {
       const parsed = parseNet(net0);
@@ -142,7 +161,10 @@ export class GuestManager {
       };
       let addressing: ReturnType<typeof nicAddressing> = { kind: 'dhcp', name: nic.kernelName };
       try {
-        addressing = nicAddressing(seed?.networkConfig, nic);
+        addressing =
+          pve && !seed
+            ? proxmoxAddressing(pve, nic.kernelName)
+            : nicAddressing(seed?.networkConfig, nic);
       } catch (err: unknown) {
         guest.view.cloudInitErrors.push((err as Error).message);
       }
@@ -154,6 +176,10 @@ export class GuestManager {
       guest.nic = { ...nic, name: addressing.name, prefix, ...(address ? { address } : {}) };
     }
     guest.agentReadyAt = Date.now() + this.#options.timing.agentMs;
+    if (!seed && pve) {
+      await this.#bootProxmoxCloudInit(vm, guest, pve);
+      return;
+    }
     if (!seed) {
       guest.view.cloudInit = guest.view.cloudInitErrors.length > 0 ? 'error' : 'disabled';
       return;
@@ -168,6 +194,70 @@ export class GuestManager {
       guest.view.cloudInitErrors.push((err as Error).message);
     }
     await this.#runK3s(vm, guest);
+  }
+
+  /**
+   * A guest booted from Proxmox's cloud-init drive: cloud-init made `ciuser` with the
+   * `sshkeys` and set the address, and sshd listens there. K3s installed over SSH
+   * before (this VM's disk) starts again.
+   */
+  async #bootProxmoxCloudInit(vm: VmState, guest: Guest, pve: ProxmoxCloudInitData) {
+    guest.view.cloudInit = guest.view.cloudInitErrors.length > 0 ? 'error' : 'done';
+    const address = guest.nic?.address;
+    if (address?.startsWith('127.')) {
+      const files = this.#disks.get(vm.vmid) ?? new Map<string, Buffer>();
+      this.#disks.set(vm.vmid, files);
+      const problem = await this.#ssh.open(
+        vm.vmid,
+        address,
+        guestSshPort,
+        { user: pve.user, authorizedKeys: pve.keys },
+        (command, stdin) =>
+          runSshCommand(command, stdin, {
+            files,
+            applyUserData: (userData, modules) => this.#applyOverSsh(vm, guest, userData, modules),
+          }),
+      );
+      if (problem) guest.problem = problem;
+    }
+    const applied = this.#applied.get(vm.vmid);
+    if (applied !== undefined) {
+      await this.#applyOverSsh(vm, guest, applied, ['write_files', 'runcmd', 'scripts_user']);
+    }
+  }
+
+  /** `cloud-init single` runs of `modules` with this user-data, as the guest would do them. */
+  async #applyOverSsh(
+    vm: VmState,
+    guest: Guest,
+    userData: string,
+    modules: readonly string[],
+  ): Promise<GuestCommandResult> {
+    if (!this.#current(vm, guest)) return { code: 255, stderr: 'the VM is not running\n' };
+    let view: ReturnType<typeof readCloudConfig>;
+    try {
+      view = readCloudConfig(userData);
+    } catch (err: unknown) {
+      return { code: 1, stderr: `${(err as Error).message}\n` };
+    }
+    if (modules.includes('set_hostname') && view.hostname) guest.view.hostname = view.hostname;
+    if (modules.includes('write_files')) guest.view.files = view.files;
+    const runcmd = modules.indexOf('runcmd');
+    if (runcmd < 0 || modules.indexOf('scripts_user') < runcmd) return { code: 0 };
+    this.#applied.set(vm.vmid, userData);
+    guest.seed = {
+      userData,
+      metaData: `instance-id: vm-${vm.vmid}\nlocal-hostname: ${view.hostname ?? guest.view.hostname}\n`,
+    };
+    const settled = new Promise<GuestCommandResult>((resolve) => (guest.sshWaiter = resolve));
+    await this.#runK3s(vm, guest);
+    return settled;
+  }
+
+  #settleSsh(guest: Guest, result: GuestCommandResult): void {
+    const waiter = guest.sshWaiter;
+    delete guest.sshWaiter;
+    waiter?.(result);
   }
 
   async #runK3s(vm: VmState, guest: Guest): Promise<void> {
@@ -208,12 +298,17 @@ export class GuestManager {
     }
     if (!outcome || outcome.status === 'joined') {
       guest.view.cloudInit = guest.view.cloudInitErrors.length > 0 ? 'error' : 'done';
+      this.#settleSsh(guest, { code: 0 });
     } else if (outcome.status === 'waiting' || outcome.reason === 'JoinFailed') {
       guest.view.k3s = { unit: outcome.role === 'server' ? 'k3s' : 'k3s-agent', active: false };
       this.#later(guest, this.#options.timing.joinRetryMs, () => this.#runK3s(vm, guest));
     } else {
       guest.view.cloudInit = 'error';
       guest.view.cloudInitErrors.push(`runcmd: K3s failed to start: ${outcome.message}`);
+      this.#settleSsh(guest, {
+        code: 1,
+        stderr: `Job for ${outcome.role === 'server' ? 'k3s' : 'k3s-agent'}.service failed: ${outcome.message}\n`,
+      });
     }
   }
 
@@ -221,7 +316,9 @@ export class GuestManager {
   async stopped(vm: VmState): Promise<void> {
     const guest = this.#guests.get(vm.vmid);
     if (guest) for (const timer of guest.timers) clearTimeout(timer);
+    if (guest) this.#settleSsh(guest, { code: 255, stderr: 'Connection closed by remote host\n' });
     this.#guests.delete(vm.vmid);
+    await this.#ssh.close(vm.vmid);
     await this.endpoints.release(vm.vmid);
     const member = this.#members.get(vm.vmid);
     if (member && this.#registry.getCluster(member.clusterId)) {
@@ -235,6 +332,9 @@ export class GuestManager {
   /** The VM and its disks are gone; with its cluster's last server, the cluster's data too. */
   async destroyed(vm: VmState): Promise<void> {
     await this.stopped(vm);
+    await this.#ssh.destroyed(vm.vmid);
+    this.#disks.delete(vm.vmid);
+    this.#applied.delete(vm.vmid);
     if (guestMac(vm)) this.#dhcp.release(guestMac(vm) ?? '');
     const member = this.#members.get(vm.vmid);
     this.#members.delete(vm.vmid);
@@ -297,8 +397,16 @@ export class GuestManager {
     for (const guest of this.#guests.values())
       for (const timer of guest.timers) clearTimeout(timer);
     this.#guests.clear();
+    await this.#ssh.closeAll();
     await this.endpoints.closeAll();
   }
+}
+
+/** The NIC's addressing from `ipconfig0`, as cloud-init applies PVE's network-config. */
+function proxmoxAddressing(pve: ProxmoxCloudInitData, name: string): NicAddressing {
+  return pve.ipconfig.kind === 'static'
+    ? { kind: 'static', name, address: pve.ipconfig.address, prefix: pve.ipconfig.prefix }
+    : { kind: 'dhcp', name };
 }
 
 function guestMac(vm: VmState): string | undefined {

@@ -15,10 +15,11 @@ import {
   propertyValue,
   splitVolid,
   withProperty,
+  type Drive,
 } from '../config-format.ts';
 import { parameterError, serverError } from '../errors.ts';
 import { mayAny, requirePrivileges } from '../permission-check.ts';
-import type { VmState } from '../state.ts';
+import { isFileStorage, type VmState } from '../state.ts';
 import { storageOnNode } from './storage.ts';
 
 /** Parameters that steer the update rather than being config options. */
@@ -142,10 +143,38 @@ export function applyConfigChange(ctx: HandlerContext, vm: VmState, change: Conf
   }
 }
 
+/**
+ * `storage:cloudinit` allocates the VM's cloud-init volume as qemu-server's create_disks
+ * does (`vm-<vmid>-cloudinit`, 4 MiB, a CD-ROM); PVE fills it at start.
+ */
+function cloudInitDriveValue(ctx: HandlerContext, vm: VmState, drive: Drive, storageId: string) {
+  const storage = storageOnNode(ctx, storageId, vm.node);
+  const format = isFileStorage(storage) ? (propertyValue(drive.items, 'format') ?? 'qcow2') : 'raw';
+  const name = `vm-${vm.vmid}-cloudinit`;
+  const volname = isFileStorage(storage) ? `${vm.vmid}/${name}.${format}` : name;
+  if (!ctx.core.state.findVolume(`${storage.id}:${volname}`, vm.node)) {
+    ctx.core.state.addVolume({
+      storage: storage.id,
+      ...(storage.shared ? {} : { node: vm.node }),
+      volname,
+      content: 'images',
+      format,
+      size: 4 * 1024 * 1024,
+      vmid: vm.vmid,
+      ctime: Math.floor(Date.now() / 1000),
+    });
+  }
+  const items = drive.items.filter(
+    ([k, v]) => !(k === '' && v === drive.file) && k !== 'file' && k !== 'format' && k !== 'media',
+  );
+  return printPropertyString([['', `${storage.id}:${volname}`], ...items, ['media', 'cdrom']]);
+}
+
 /** `storage:SIZE` allocates a new disk of SIZE GiB; anything else is stored as given. */
 function driveValue(ctx: HandlerContext, vm: VmState, value: string): string {
   const drive = parseDrive(value);
   const volume = splitVolid(drive.file);
+  if (volume?.volname === 'cloudinit') return cloudInitDriveValue(ctx, vm, drive, volume.storage);
   const size =
     volume && /^\d+(\.\d+)?$/.exec(volume.volname) && !isCdrom(drive)
       ? Number(volume.volname)

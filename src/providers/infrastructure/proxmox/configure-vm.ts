@@ -15,6 +15,7 @@ import { adoptRecord, observation, type MachineContext } from './context.ts';
 import { providerError, ProxmoxProviderError, ProxmoxReasons } from './errors.ts';
 import type { FoundVM } from './find-vm.ts';
 import { runningTask, takeFailure, type MachineRecord } from './machine-state.ts';
+import { readSshLoginKey } from './ssh-key.ts';
 import { bootDisk, diskSizeGiB } from './vm-config.ts';
 import { storageAccepts } from './view.ts';
 
@@ -75,12 +76,15 @@ async function uploadIso(ctx: MachineContext, vm: FoundVM, record: MachineRecord
   record.uploadedFor = vm.vmid;
 }
 
+/** Proxmox's cloud-init fields: ciUser with Slipway's login key (and sshKeys), the network. */
 function proxmoxCloudInit(ctx: MachineContext): ProxmoxCloudInit {
   const network = ctx.network;
-  const fields: ProxmoxCloudInit = { ipconfig0: ipconfigOf(network) };
-  if (ctx.settings.ciUser) fields.ciuser = ctx.settings.ciUser;
-  if (ctx.settings.sshKeys.length > 0)
-    fields.sshkeys = encodeSshKeys(ctx.settings.sshKeys.join('\n'));
+  const login = readSshLoginKey(ctx.request.credential);
+  const fields: ProxmoxCloudInit = {
+    ipconfig0: ipconfigOf(network),
+    ciuser: ctx.settings.ciUser,
+    sshkeys: encodeSshKeys([login.publicKey, ...ctx.settings.sshKeys].join('\n')),
+  };
   if (network?.dnsServers?.length) fields.nameserver = network.dnsServers.join(' ');
   if (network?.searchDomains?.length) fields.searchdomain = network.searchDomains.join(' ');
   return fields;

@@ -3,11 +3,14 @@ import type { MachineNetwork, MachineObservation, MachineRequest, MachineState }
 import type { CreateContext } from './create-vm.ts';
 import type { FoundVM } from './find-vm.ts';
 import type { MachineRecord } from './machine-state.ts';
+import type { SshBootstrapper } from './ssh-bootstrap.ts';
 
 export interface MachineContext extends CreateContext {
   request: MachineRequest;
   network?: MachineNetwork;
   now: () => number;
+  /** proxmox-cloudinit: the SSH sessions that deliver the user-data. */
+  ssh: SshBootstrapper;
 }
 
 /**

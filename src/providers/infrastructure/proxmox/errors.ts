@@ -40,6 +40,14 @@ export const ProxmoxReasons = {
   /** The agent has not reported the address within guestAgentTimeoutSec. */
   GuestAgentTimeout: 'GuestAgentTimeout',
   WaitingForCloudInit: 'WaitingForCloudInit',
+  /** proxmox-cloudinit: the credential's Secret has no usable sshPrivateKey. */
+  SSHKeyMissing: 'SSHKeyMissing',
+  /** proxmox-cloudinit: the VM has its address; SSH does not let Slipway in yet. */
+  WaitingForSSH: 'WaitingForSSH',
+  /** proxmox-cloudinit: Slipway's user-data runs through cloud-init over SSH. */
+  RunningSSHBootstrap: 'RunningSSHBootstrap',
+  /** proxmox-cloudinit: the user-data failed over SSH (the message ends with stderr). */
+  SSHBootstrapFailed: 'SSHBootstrapFailed',
   CloudInitFailed: 'CloudInitFailed',
   /** Cores or memory differ from the settings (reported; repaired with repairDrift). */
   ConfigDrift: 'ConfigDrift',

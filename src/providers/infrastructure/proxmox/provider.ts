@@ -19,6 +19,7 @@ import { CloneSlots, KeyedMutex } from './limiter.ts';
 import { MachineRecords } from './machine-state.ts';
 import { observeStep, reconcileStep } from './reconcile.ts';
 import { ProxmoxMachineSettings, readProxmoxSettings, settingsDefaults } from './settings.ts';
+import { SshBootstrapper } from './ssh-bootstrap.ts';
 import { ProxmoxView } from './view.ts';
 import { VmidReservations } from './vmid.ts';
 
@@ -34,6 +35,8 @@ export interface ProxmoxProviderOptions {
   listMaxAgeMs?: number;
   /** A client unused this long is closed (default 5 min). */
   clientIdleMs?: number;
+  /** proxmox-cloudinit: the guests' SSH port (default 22) and the wait between logins (5 s). */
+  ssh?: { port?: number; retryMs?: number };
 }
 
 export interface ProxmoxProvider extends InfrastructureProvider {
@@ -87,6 +90,7 @@ export function createProxmoxProvider(options: ProxmoxProviderOptions = {}): Pro
     now,
   });
   const slots = new CloneSlots();
+  const ssh = new SshBootstrapper({ ...options.ssh, now });
   const reservations = new VmidReservations(60_000, now);
   const mutex = new KeyedMutex();
   const placementLock = new KeyedMutex();
@@ -118,6 +122,7 @@ export function createProxmoxProvider(options: ProxmoxProviderOptions = {}): Pro
       identity: identityOf(request),
       request,
       now,
+      ssh,
       ...(network ? { network } : {}),
       ...(signal ? { signal } : {}),
     };
@@ -162,6 +167,7 @@ export function createProxmoxProvider(options: ProxmoxProviderOptions = {}): Pro
           identity: identityOf(request),
           request,
           now,
+          ssh,
           ...deleteSettings(request.settings),
           ...(signal ? { signal } : {}),
         });
@@ -169,6 +175,7 @@ export function createProxmoxProvider(options: ProxmoxProviderOptions = {}): Pro
     },
 
     async close() {
+      await ssh.close();
       await records.close();
       await clients.closeAll();
     },

@@ -12,6 +12,8 @@ import { providerError, ProxmoxReasons } from './errors.ts';
 import { findMachineVM, readStatus, type FoundVM } from './find-vm.ts';
 import { runningTask, takeFailure } from './machine-state.ts';
 import { checkCloudInit, removeDuplicates, repairDrift, runningObservation } from './running-vm.ts';
+import { sshBootstrapObservation, sshBootstrapStep } from './ssh-bootstrap.ts';
+import { readSshLoginKey } from './ssh-key.ts';
 
 const R = ProxmoxReasons;
 
@@ -87,7 +89,10 @@ export async function observeStep(ctx: MachineContext): Promise<MachineObservati
       ? observation('Starting', R.StartingVM, `VM ${vm.vmid} is starting on ${vm.node}`, vm.vmid)
       : observation('Stopped', R.VMStopped, `VM ${vm.vmid} on ${vm.node} is stopped`, vm.vmid);
   }
-  return runningObservation(ctx, vm);
+  const seen = await runningObservation(ctx, vm);
+  return ctx.settings.bootstrapMode === 'proxmox-cloudinit'
+    ? sshBootstrapObservation(ctx, vm, seen)
+    : seen;
 }
 
 async function startStep(ctx: MachineContext, vm: FoundVM): Promise<MachineObservation> {
@@ -156,6 +161,8 @@ export async function reconcileStep(ctx: MachineContext): Promise<MachineObserva
   }
   if (found.kind === 'unknown-clones') return unknownClonesObservation(found.vmids);
   if (found.kind === 'absent') {
+    // Without a login key the VM could never get its user-data: say so before cloning.
+    if (ctx.settings.bootstrapMode === 'proxmox-cloudinit') readSshLoginKey(ctx.request.credential);
     const outcome = await startClone(ctx);
     if (outcome.kind === 'waiting-for-slot') {
       return observation('Creating', R.WaitingForCloneSlot, outcome.message);
@@ -181,5 +188,7 @@ export async function reconcileStep(ctx: MachineContext): Promise<MachineObserva
     await checkCloudInit(ctx, vm);
     return runningObservation(ctx, vm);
   }
-  return seen;
+  return ctx.settings.bootstrapMode === 'proxmox-cloudinit'
+    ? sshBootstrapStep(ctx, vm, seen)
+    : seen;
 }

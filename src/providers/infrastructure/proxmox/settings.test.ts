@@ -108,10 +108,16 @@ describe('Proxmox machine settings', () => {
     ]);
     assert.deepEqual(
       fields({ ...base, bootstrapMode: 'proxmox-cloudinit', sshKeys: ['ssh-ed25519 AAAA'] }),
-      [
-        'bootstrapMode: proxmox-cloudinit is not available yet (its SSH bootstrap is not built): use nocloud-iso',
-      ],
+      [],
     );
+    assert.deepEqual(
+      fields({ ...base, bootstrapMode: 'proxmox-cloudinit', ciUser: 'Web Admin' }).map(
+        (f) => f.split(':')[0],
+      ),
+      ['ciUser'],
+    );
+    const resolved = readProxmoxSettings({ ...base, bootstrapMode: 'proxmox-cloudinit' });
+    assert.equal(resolved.ciUser, 'slipway', 'ciUser defaults to slipway');
   });
 
   test('readProxmoxSettings throws a permanent InvalidSettings error with causes', () => {

@@ -14,6 +14,8 @@ const storageId = '^[a-z][a-z0-9\\-_.]*[a-z0-9]$';
 const poolId = '^[A-Za-z0-9_\\-]+$';
 const bridgeId = '^[-_.\\w\\d]+$';
 const tag = '^[a-zA-Z0-9_][a-zA-Z0-9_\\-+.]*$';
+// A Linux user name as useradd takes it (Debian's default NAME_REGEX, shorter than 32).
+const ciUserPattern = '^[a-z_][a-z0-9_-]{0,30}$';
 
 const VmId = Type.Integer({ minimum: 100, maximum: 999_999_999 });
 
@@ -114,12 +116,20 @@ export const ProxmoxMachineSettings = Type.Object(
       Type.Union([Type.Literal('nocloud-iso'), Type.Literal('proxmox-cloudinit')], {
         description:
           'nocloud-iso (default): the boot data on an uploaded ISO. proxmox-cloudinit: ' +
-          "Proxmox's own cloud-init drive (ciuser, sshkeys, ipconfig0, nameserver).",
+          "Proxmox's own cloud-init drive (ciuser, sshkeys, ipconfig0, nameserver), then " +
+          "Slipway's user-data over SSH with the credential's sshPrivateKey.",
       }),
     ),
-    ciUser: Type.Optional(Type.String({ minLength: 1, description: 'proxmox-cloudinit user.' })),
+    ciUser: Type.Optional(
+      Type.String({
+        pattern: ciUserPattern,
+        description: 'proxmox-cloudinit: the user cloud-init creates and Slipway logs in as.',
+      }),
+    ),
     sshKeys: Type.Optional(
-      Type.Array(Type.String({ minLength: 1 }), { description: 'proxmox-cloudinit SSH keys.' }),
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'proxmox-cloudinit: more SSH public keys for ciUser (admins).',
+      }),
     ),
     guestAgentTimeoutSec: Type.Optional(
       Type.Integer({
@@ -161,7 +171,8 @@ export interface ResolvedMachineSettings {
   network: { bridge: string; vlan?: number; model: (typeof NicModels)[number]; mtu?: number };
   isoStorage: string;
   bootstrapMode: 'nocloud-iso' | 'proxmox-cloudinit';
-  ciUser?: string;
+  /** proxmox-cloudinit: the user to create and log in as (default `slipway`). */
+  ciUser: string;
   sshKeys: string[];
   guestAgentTimeoutSec: number;
   waitForCloudInit: boolean;
@@ -177,6 +188,7 @@ export const settingsDefaults = {
   bridge: 'vmbr0',
   model: 'virtio',
   isoStorage: 'local',
+  ciUser: 'slipway',
   guestAgentTimeoutSec: 600,
   stopGraceSec: 30,
 } as const;
@@ -255,14 +267,6 @@ function ruleCauses(s: ProxmoxMachineSettings): FieldCause[] {
   } else if (s.vcpu !== undefined && s.vcpu % (s.sockets ?? 1) !== 0) {
     invalid('vcpu', `must be a multiple of sockets (${s.sockets ?? 1})`);
   }
-  if (s.bootstrapMode === 'proxmox-cloudinit') {
-    // Proxmox's own cloud-init drive carries user, keys and network but not Slipway's
-    // user-data; that needs the SSH bootstrap step, which is not built yet.
-    invalid(
-      'bootstrapMode',
-      'proxmox-cloudinit is not available yet (its SSH bootstrap is not built): use nocloud-iso',
-    );
-  }
   const cloudInitOnly = ['ciUser', 'sshKeys'] as const;
   if ((s.bootstrapMode ?? 'nocloud-iso') === 'nocloud-iso') {
     for (const key of cloudInitOnly) {
@@ -320,6 +324,7 @@ export function readProxmoxSettings(settings: unknown): ResolvedMachineSettings 
     },
     isoStorage: s.isoStorage ?? settingsDefaults.isoStorage,
     bootstrapMode: s.bootstrapMode ?? 'nocloud-iso',
+    ciUser: s.ciUser ?? settingsDefaults.ciUser,
     sshKeys: [...(s.sshKeys ?? [])],
     guestAgentTimeoutSec: s.guestAgentTimeoutSec ?? settingsDefaults.guestAgentTimeoutSec,
     waitForCloudInit: s.waitForCloudInit ?? false,
@@ -332,7 +337,6 @@ export function readProxmoxSettings(settings: unknown): ResolvedMachineSettings 
   if (s.pool !== undefined) resolved.pool = s.pool;
   if (s.balloonMiB !== undefined) resolved.balloonMiB = s.balloonMiB;
   if (s.diskGiB !== undefined) resolved.diskGiB = s.diskGiB;
-  if (s.ciUser !== undefined) resolved.ciUser = s.ciUser;
   if (s.vmidRange) resolved.vmidRange = { ...s.vmidRange };
   return resolved;
 }
