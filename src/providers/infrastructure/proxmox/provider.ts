@@ -156,7 +156,7 @@ export function createProxmoxProvider(options: ProxmoxProviderOptions = {}): Pro
       return mutex.run(request.machineUID, async () => {
         signal?.throwIfAborted();
         const { credential, api, view } = session(request.credential);
-        return deleteStep({
+        const step = await deleteStep({
           api,
           view,
           records,
@@ -171,6 +171,8 @@ export function createProxmoxProvider(options: ProxmoxProviderOptions = {}): Pro
           ...deleteSettings(request.settings),
           ...(signal ? { signal } : {}),
         });
+        if (step.gone) ssh.forgetMachine(request.machineUID);
+        return step;
       });
     },
 

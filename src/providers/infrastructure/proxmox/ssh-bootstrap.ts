@@ -125,6 +125,13 @@ export class SshBootstrapper {
     this.#runs.delete(uid);
   }
 
+  /** The machine is deleted: forget its run and the host keys of its VMs. */
+  forgetMachine(uid: string): void {
+    this.#runs.delete(uid);
+    for (const key of this.#hostKeys.keys())
+      if (key.startsWith(`${uid}/`)) this.#hostKeys.delete(key);
+  }
+
   /** Whether a login that failed may be tried again now. */
   retryDue(run: Run): boolean {
     return run.state.kind === 'unreachable' && this.#now() - run.state.at >= this.#retryMs;

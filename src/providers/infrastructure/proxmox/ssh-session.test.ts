@@ -1,6 +1,6 @@
 // The SSH client and the bootstrap session against an ssh2 server started by the test on
 // 127.0.71.1: exec with stdin, exit codes and stderr; a refused key; trust on first use
-// of the host key, and a changed host key refused.
+// of the host key, a changed host key refused, forgotten with the machine.
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -167,6 +167,12 @@ describe('SSH session and bootstrap', () => {
       assert.equal(state.error.reason, 'SSHBootstrapFailed');
       assert.equal(state.error.retryable, false);
       assert.match(state.error.message, /host key .* is not the one seen first/);
+
+      // A deleted machine's host keys are forgotten with it.
+      ssh.forgetMachine(uid);
+      assert.equal(ssh.run(uid, 171, host), undefined);
+      ssh.start(ctx, vm, host);
+      assert.equal(await settled(), 'done');
     } finally {
       await ssh.close();
     }
