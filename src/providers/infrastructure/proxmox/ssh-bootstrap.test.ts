@@ -109,11 +109,12 @@ describe('Proxmox provider: bootstrapMode proxmox-cloudinit (user-data over SSH)
     const h = await startHarness({ timing: { joinRetryMs: 50 } });
     try {
       const { server, worker } = await k3sRequests(h);
-      const first = await h.reconcileUntil(server, isRunning);
+      // A shared CI machine can be slow to hand out the first SSH login: allow a minute.
+      const first = await h.reconcileUntil(server, isRunning, { timeoutMs: 60_000 });
       assert.ok(first.seen.includes('WaitingForSSH'), first.seen.join(' → '));
       assert.ok(first.seen.includes('RunningSSHBootstrap'), first.seen.join(' → '));
       assert.equal(first.obs.reason, 'VMRunning');
-      const second = await h.reconcileUntil(worker, isRunning);
+      const second = await h.reconcileUntil(worker, isRunning, { timeoutMs: 60_000 });
       assert.equal(second.obs.addresses[0]?.address, '127.0.70.11');
 
       assert.deepEqual(h.emulator.isos(), [], 'no NoCloud ISO in this mode');

@@ -71,7 +71,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const providers: ProxmoxProvider[] = [];
   const newProvider = () => {
-    const provider = createProxmoxProvider({ taskPollMs: 20 });
+    const provider = createProxmoxProvider({ taskPollMs: 20, ssh: { retryMs: 250 } });
     providers.push(provider);
     return provider;
   };
@@ -105,17 +105,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const deadline = Date.now() + timeoutMs;
       const errors: unknown[] = [];
       const seen: string[] = [];
+      let lastMessage = '';
       for (;;) {
         try {
           const obs = await p.reconcileMachine(request);
           if (seen.at(-1) !== obs.reason) seen.push(obs.reason);
+          lastMessage = obs.message ?? '';
           if (done(obs)) return { obs, errors, seen };
         } catch (err: unknown) {
           errors.push(err);
         }
         if (Date.now() > deadline) {
           throw new Error(
-            `${request.machineName}: not done within ${timeoutMs} ms; seen ${seen.join(' → ')}; errors: ${[...new Set(errors.map((e) => (e as Error).message))].slice(-3).join(' | ')}`,
+            `${request.machineName}: not done within ${timeoutMs} ms; seen ${seen.join(' → ')} (last: ${lastMessage}); errors: ${[...new Set(errors.map((e) => (e as Error).message))].slice(-3).join(' | ')}`,
           );
         }
         await sleep(25);
