@@ -5,11 +5,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import ssh2 from 'ssh2';
-import { cli } from './support.ts';
 import {
   apply,
   clusterManifest,
-  eventually,
+  deleteLeavingNothing,
   ipPoolManifest,
   listJson,
   proxmoxBaseManifests,
@@ -86,21 +85,7 @@ test(
         'both nodes Ready',
       );
 
-      const deleted = await cli(
-        ['delete', 'clusterdeployment', 'ci', '--wait', '--timeout=120s'],
-        world.env,
-      );
-      assert.equal(deleted.code, 0, deleted.stderr);
-      await emulator.settle();
-      assert.deepEqual(
-        emulator.vms().filter((vm) => !vm.template),
-        [],
-        'no VM left',
-      );
-      await eventually('no IPAddress left', async () => {
-        return (await listJson(world, ['ipaddresses', '-A'])).length === 0;
-      });
-      emulator.assertNoViolations();
+      await deleteLeavingNothing(world, ['ci'], 120);
     } finally {
       await world.close();
     }

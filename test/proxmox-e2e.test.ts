@@ -6,6 +6,7 @@ import { cli } from './support.ts';
 import {
   apply,
   clusterManifest,
+  deleteLeavingNothing,
   eventually,
   ipPoolManifest,
   listJson,
@@ -77,22 +78,7 @@ test(
       await waitReady(world, 'web');
       assert.equal(emulator.isos().length, 5, 'scaled-down machines took their ISOs along');
 
-      const deleted = await cli(
-        ['delete', 'clusterdeployment', 'web', '--wait', '--timeout=180s'],
-        world.env,
-      );
-      assert.equal(deleted.code, 0, deleted.stderr);
-      await emulator.settle();
-      assert.deepEqual(
-        emulator.vms().filter((vm) => !vm.template),
-        [],
-        'no VM left',
-      );
-      assert.deepEqual(emulator.isos(), [], 'no ISO left');
-      await eventually('no IPAddress left', async () => {
-        return (await listJson(world, ['ipaddresses', '-A'])).length === 0;
-      });
-      emulator.assertNoViolations();
+      await deleteLeavingNothing(world, ['web'], 180);
     } finally {
       await world.close();
     }

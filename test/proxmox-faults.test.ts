@@ -7,6 +7,7 @@ import { cli } from './support.ts';
 import {
   apply,
   clusterManifest,
+  deleteLeavingNothing,
   eventually,
   ipPoolManifest,
   listJson,
@@ -31,24 +32,6 @@ async function assertOneVMPerMachine(world: ProxmoxWorld): Promise<void> {
     assert.equal(owners.length, 1, `VM ${vm.vmid} (${vm.name}) has one owning Machine`);
     assert.equal(owners[0]?.status?.providerID, `proxmox://${vm.vmid}`);
   }
-}
-
-async function deleteAll(world: ProxmoxWorld, names: string[]): Promise<void> {
-  const deleted = await cli(
-    ['delete', 'clusterdeployments', ...names, '--wait', '--timeout=300s'],
-    world.env,
-  );
-  assert.equal(deleted.code, 0, deleted.stderr);
-  await world.emulator.settle();
-  assert.deepEqual(
-    world.emulator.vms().filter((vm) => !vm.template),
-    [],
-    'no VM left',
-  );
-  assert.deepEqual(world.emulator.isos(), [], 'no ISO left');
-  await eventually('no IPAddress left', async () => {
-    return (await listJson(world, ['ipaddresses', '-A'])).length === 0;
-  });
 }
 
 test(
@@ -87,7 +70,7 @@ test(
       );
       await waitReady(world, 'f1', 300);
       await assertOneVMPerMachine(world);
-      await deleteAll(world, ['f1', 'f2']);
+      await deleteLeavingNothing(world, ['f1', 'f2']);
       world.emulator.assertNoViolations();
     } finally {
       await world.close();
@@ -127,7 +110,7 @@ test(
       await world.restartServer();
       for (const name of ['k1', 'k2', 'k3']) await waitReady(world, name, 300);
       await assertOneVMPerMachine(world);
-      await deleteAll(world, ['k1', 'k2', 'k3']);
+      await deleteLeavingNothing(world, ['k1', 'k2', 'k3']);
       world.emulator.assertNoViolations();
     } finally {
       await world.close();

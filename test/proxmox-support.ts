@@ -177,3 +177,30 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/**
+ * `slipway delete … --wait` for these clusters, then nothing of theirs is left: no VM
+ * (templates aside), no NoCloud ISO, no IPAddress, and no request the schema refused.
+ */
+export async function deleteLeavingNothing(
+  world: ProxmoxWorld,
+  clusters: string[],
+  timeoutSec = 300,
+): Promise<void> {
+  const deleted = await cli(
+    ['delete', 'clusterdeployments', ...clusters, '--wait', `--timeout=${timeoutSec}s`],
+    world.env,
+  );
+  assert.equal(deleted.code, 0, deleted.stderr);
+  await world.emulator.settle();
+  assert.deepEqual(
+    world.emulator.vms().filter((vm) => !vm.template),
+    [],
+    'no VM left',
+  );
+  assert.deepEqual(world.emulator.isos(), [], 'no ISO left');
+  await eventually('no IPAddress left', async () => {
+    return (await listJson(world, ['ipaddresses', '-A'])).length === 0;
+  });
+  world.emulator.assertNoViolations();
+}
