@@ -39,6 +39,8 @@ const layers = [
   {
     dir: 'src/cli',
     forbidden: [
+      'identity',
+      'audit',
       'store',
       'apiserver',
       'controllers',
@@ -50,13 +52,25 @@ const layers = [
   },
   {
     dir: 'src/providers',
-    forbidden: ['apiserver', 'cli', 'store', 'controllers', 'server', 'emulators'],
+    forbidden: [
+      'apiserver',
+      'cli',
+      'store',
+      'controllers',
+      'server',
+      'emulators',
+      'identity',
+      'audit',
+    ],
   },
   {
     dir: 'src/childcluster',
     forbidden: ['apiserver', 'cli', 'store', 'controllers', 'providers', 'server', 'emulators'],
   },
-  { dir: 'src/controllers', forbidden: ['apiserver', 'cli', 'server', 'emulators'] },
+  {
+    dir: 'src/controllers',
+    forbidden: ['apiserver', 'cli', 'server', 'emulators', 'identity', 'audit'],
+  },
   {
     dir: 'src/metrics',
     forbidden: [
@@ -67,6 +81,36 @@ const layers = [
       'childcluster',
       'server',
       'emulators',
+    ],
+  },
+  {
+    // Identity: users' passwords, sessions, API tokens, OIDC. Kept in the store; the API
+    // server's authenticators and auth routes use it.
+    dir: 'src/identity',
+    forbidden: [
+      'apiserver',
+      'cli',
+      'controllers',
+      'providers',
+      'server',
+      'childcluster',
+      'emulators',
+      'audit',
+    ],
+  },
+  {
+    // The audit log (its own SQLite file); the API server writes and queries it.
+    dir: 'src/audit',
+    forbidden: [
+      'apiserver',
+      'cli',
+      'controllers',
+      'providers',
+      'server',
+      'childcluster',
+      'emulators',
+      'identity',
+      'store',
     ],
   },
   {

@@ -1,6 +1,7 @@
 // Authorization: may this caller do this? The second stage, after authentication and
 // before the body is even read. For now only admins may do anything; RBAC over
 // projects replaces `adminAuthorizer` in a later issue without touching the routes.
+import type { AnyResource } from '../api/index.ts';
 import { AdminGroup, type UserInfo } from './authn.ts';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
@@ -34,6 +35,11 @@ export interface Decision {
   allowed: boolean;
   /** Why not, shown to the caller in the 403 Status. */
   reason?: string;
+  /**
+   * For list and watch: which objects the caller may see. The routes drop every item
+   * (and every watch event) it rejects; absent means all of them.
+   */
+  filter?: (object: AnyResource) => boolean;
 }
 
 export type Authorizer = (user: UserInfo, attrs: RequestAttributes) => Promise<Decision>;

@@ -41,6 +41,10 @@ export const ClusterDeploymentReasons = {
   Upgrading: 'Upgrading',
   UpgradeFailed: 'UpgradeFailed',
   Deleting: 'Deleting',
+  /** `spec.hibernated`: the VMs are stopped (or being stopped) on purpose. */
+  Hibernated: 'Hibernated',
+  /** The lifetime policy's deadline passed; the cluster is being deleted. */
+  Expired: 'Expired',
   /** Everything wanted is there and healthy. */
   AsExpected: 'AsExpected',
 } as const;
@@ -53,6 +57,7 @@ export const ClusterDeploymentPhases = [
   'Upgrading',
   'Degraded',
   'Deleting',
+  'Hibernated',
   'Failed',
 ] as const;
 
@@ -159,6 +164,12 @@ export const ClusterDeploymentSpec = Type.Object(
     network: Type.Optional(ClusterNetwork),
     services: Type.Optional(Type.Array(ServiceSpec)),
     paused: Type.Optional(Type.Boolean({ description: 'Stop reconciling this cluster.' })),
+    hibernated: Type.Optional(
+      Type.Boolean({
+        description:
+          'Stop every VM of the cluster (nothing is deleted); false or absent starts them again.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -185,6 +196,13 @@ export const ClusterDeploymentStatus = Type.Object(
     availableUpgrades: Type.Optional(Type.Array(Type.String())),
     kubeconfigSecret: Type.Optional(Type.String()),
     services: Type.Optional(Type.Array(ServiceStatus)),
+    expiresAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'When the lifetime policy of its project or template deletes this cluster (absent: never).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

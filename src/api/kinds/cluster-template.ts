@@ -44,6 +44,13 @@ export const ClusterTemplateSpec = Type.Object(
     defaults: Type.Optional(
       FreeForm('Default values, merged under ClusterDeployment.spec.config.'),
     ),
+    maxClusterLifetime: Type.Optional(
+      Type.String({
+        pattern: '^([0-9]+(\\.[0-9]+)?(h|m|s))+$',
+        description:
+          'Clusters on this template are deleted this long after creation, e.g. "168h" (Go duration: h, m, s).',
+      }),
+    ),
     upgradeTargets: Type.Optional(
       Type.Array(Type.String(), {
         description: 'Names of templates a cluster on this template may switch to.',

@@ -16,16 +16,20 @@ export const ProjectReasons = {
 
 export const ProjectRoles = ['owner', 'member', 'viewer'] as const;
 
-export const Quota = Type.Object(
-  {
-    clusters: Type.Optional(Type.Integer({ minimum: 0 })),
-    machines: Type.Optional(Type.Integer({ minimum: 0 })),
-    vcpu: Type.Optional(Type.Integer({ minimum: 0 })),
-    memoryMiB: Type.Optional(Type.Integer({ minimum: 0 })),
-    diskGiB: Type.Optional(Type.Integer({ minimum: 0 })),
-  },
-  { additionalProperties: false },
-);
+const quotaFields = {
+  clusters: Type.Optional(Type.Integer({ minimum: 0 })),
+  machines: Type.Optional(Type.Integer({ minimum: 0 })),
+  vcpu: Type.Optional(Type.Integer({ minimum: 0 })),
+  memoryMiB: Type.Optional(Type.Integer({ minimum: 0 })),
+  diskGiB: Type.Optional(Type.Integer({ minimum: 0 })),
+};
+
+/** Amounts of what clusters use; each absent field means "no limit". */
+export const Quota = Type.Object(quotaFields, { additionalProperties: false });
+export type Quota = Static<typeof Quota>;
+/** The quota fields, in the order messages list them. */
+export const QuotaResources = ['clusters', 'machines', 'vcpu', 'memoryMiB', 'diskGiB'] as const;
+export type QuotaResource = (typeof QuotaResources)[number];
 
 export const ProjectSpec = Type.Object(
   {
@@ -43,7 +47,19 @@ export const ProjectSpec = Type.Object(
         ),
       ),
     ),
-    quota: Type.Optional(Quota),
+    quota: Type.Optional(
+      Type.Object(quotaFields, {
+        additionalProperties: false,
+        description:
+          'What the project may use. Owners may change it within quotaLimit; a field absent here falls back to quotaLimit.',
+      }),
+    ),
+    quotaLimit: Type.Optional(
+      Type.Object(quotaFields, {
+        additionalProperties: false,
+        description: 'Ceiling an administrator sets; owners cannot raise quota above it.',
+      }),
+    ),
     templates: Type.Optional(
       Type.Array(Type.String(), { description: 'Granted ClusterTemplates.' }),
     ),
@@ -52,9 +68,18 @@ export const ProjectSpec = Type.Object(
     ),
     credentials: Type.Optional(Type.Array(Type.String(), { description: 'Granted Credentials.' })),
     maxClusterLifetime: Type.Optional(
-      Type.String({ description: 'Clusters are deleted this long after creation, e.g. "720h".' }),
+      Type.String({
+        pattern: '^([0-9]+(\\.[0-9]+)?(h|m|s))+$',
+        description:
+          'Clusters are deleted this long after creation, e.g. "720h" (Go duration: h, m, s).',
+      }),
     ),
-    expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
+    expiresAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'Every cluster of the project is deleted at this time (e.g. end of term).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -10,7 +10,20 @@ export const SecretTypes = {
   JoinToken: 'slipway.dev/join-token',
   BootstrapData: 'slipway.dev/bootstrap-data',
   Credential: 'slipway.dev/credential',
+  /** A user's scrypt password hash (src/identity). Never served by the API, not even to admins. */
+  PasswordHash: 'slipway.dev/password-hash',
+  /** A login session: the SHA-256 of its id, its user and CSRF token. Never served by the API. */
+  Session: 'slipway.dev/session',
+  /** The SHA-256 of an APIToken's secret. Never served by the API. */
+  APITokenHash: 'slipway.dev/apitoken-hash',
 } as const;
+
+/** Secret types the API never serves or accepts from a client: identity material kept in the store. */
+export const InternalSecretTypes: ReadonlySet<string> = new Set([
+  SecretTypes.PasswordHash,
+  SecretTypes.Session,
+  SecretTypes.APITokenHash,
+]);
 
 const base64 = '^[A-Za-z0-9+/]*={0,2}$';
 

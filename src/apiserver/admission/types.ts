@@ -1,6 +1,7 @@
 // What each admission step sees. Steps run in a fixed order (pipeline.ts) and either
 // change `object` or throw a SlipwayError; nothing reaches the store until all pass.
 import type { AnyResource, KindDefinition } from '../../api/index.ts';
+import type { UserInfo } from '../authn.ts';
 
 export type Operation = 'create' | 'update';
 
@@ -17,6 +18,8 @@ export interface AdmissionRequest {
   body: unknown;
   /** The stored object, for updates. */
   oldObject?: AnyResource;
+  /** Who asks; rules that depend on the caller (project fields, grants, quotas) read it. */
+  user?: UserInfo;
 }
 
 /**
