@@ -5,7 +5,9 @@
 # - kubectl (Debian's kubernetes-client when the machine has none): reads the
 #   kubeconfigs Slipway hands out;
 # - isoinfo and genisoimage (genisoimage), xorriso, blkid (util-linux): read back the
-#   NoCloud ISOs Slipway builds, and build reference images to compare with.
+#   NoCloud ISOs Slipway builds, and build reference images to compare with;
+# - chromium: the dashboard's browser tests drive it through playwright-core (never a
+#   downloaded browser).
 set -euo pipefail
 
 packages=()
@@ -13,6 +15,7 @@ command -v cloud-init >/dev/null || packages+=(cloud-init)
 command -v kubectl >/dev/null || packages+=(kubernetes-client)
 command -v isoinfo >/dev/null || packages+=(genisoimage)
 command -v xorriso >/dev/null || packages+=(xorriso)
+[ -x /usr/bin/chromium ] || packages+=(chromium)
 PATH="$PATH:/usr/sbin:/sbin" command -v blkid >/dev/null || packages+=(util-linux)
 ((${#packages[@]})) || exit 0
 
