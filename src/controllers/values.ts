@@ -6,6 +6,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import formatsModule from 'ajv-formats';
+import { isPlainObject } from '../api/json.ts';
 
 // ajv-formats is CommonJS: Node hands the plugin itself to a default import, while the
 // type checker sees the module object with the plugin under `default`.
@@ -13,31 +14,9 @@ type FormatsPlugin = typeof formatsModule.default;
 const addFormats: FormatsPlugin =
   typeof formatsModule === 'function' ? formatsModule : formatsModule.default;
 
-export type Values = Record<string, unknown>;
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * `override` merged over `base`: objects merge key by key, anything else (arrays,
- * scalars, null) in `override` replaces what `base` has. Neither input is changed.
- */
-export function deepMerge(base: unknown, override: unknown): unknown {
-  if (override === undefined) return structuredClone(base);
-  if (!isPlainObject(base) || !isPlainObject(override)) return structuredClone(override);
-  const merged: Record<string, unknown> = structuredClone(base);
-  for (const [key, value] of Object.entries(override)) {
-    merged[key] = deepMerge(base[key], value);
-  }
-  return merged;
-}
-
-/** A template's defaults with the cluster's config over them. */
-export function mergeValues(defaults: Values | undefined, config: Values | undefined): Values {
-  const merged = deepMerge(defaults ?? {}, config ?? {});
-  return isPlainObject(merged) ? merged : {};
-}
+// The merge itself lives in src/api, so admission's quota check reads the same values.
+export { isPlainObject } from '../api/json.ts';
+export { deepMerge, mergeValues, type Values } from '../api/values.ts';
 
 /** One problem with one value, with the dotted path of the field. */
 export interface ValueProblem {
