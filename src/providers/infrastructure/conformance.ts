@@ -106,6 +106,26 @@ async function reconcileUntilRunning(
   throw new Error(`${req.machineName} did not reach Running within ${maxPolls} polls`);
 }
 
+/** Reconcile with `powerState: 'Off'` (then tick) until the machine reports Stopped. */
+async function reconcileUntilStopped(
+  h: InfrastructureHarness,
+  req: MachineRequest,
+  maxPolls: number,
+  providerID: string | undefined,
+): Promise<MachineObservation> {
+  const off: MachineRequest = { ...req, powerState: 'Off' };
+  for (let poll = 0; poll < maxPolls; poll++) {
+    const obs = await h.provider.reconcileMachine(off);
+    assertWellFormed(obs);
+    assert.notEqual(obs.state, 'Failed', `unexpected Failed: ${obs.reason} ${obs.message ?? ''}`);
+    if (obs.providerID !== undefined) assert.equal(obs.providerID, providerID);
+    await assertCount(h, 1, 'while stopping');
+    if (obs.state === 'Stopped') return obs;
+    await tick(h);
+  }
+  throw new Error(`${req.machineName} did not stop within ${maxPolls} polls`);
+}
+
 async function deleteUntilGone(h: InfrastructureHarness, req: MachineRequest, maxPolls: number) {
   for (let poll = 0; poll < maxPolls; poll++) {
     const obs = await h.provider.deleteMachine(req);
@@ -191,6 +211,25 @@ export function runInfrastructureConformance(options: InfrastructureConformanceO
         assert.deepEqual(again.addresses, running.addresses);
       }
       await assertCount(h, 1, 'after reconciles of a Running machine');
+    });
+
+    check('powerState Off stops a machine and keeps it stopped; On starts it again', async (h) => {
+      const req = request(h, 'm1');
+      const running = await reconcileUntilRunning(h, req, maxPolls);
+      await reconcileUntilStopped(h, req, maxPolls, running.providerID);
+      const off: MachineRequest = { ...req, powerState: 'Off' };
+      for (let i = 0; i < 3; i++) {
+        const again = await h.provider.reconcileMachine(off);
+        assert.equal(again.state, 'Stopped', 'a machine asked to be Off is never started');
+        await tick(h);
+      }
+      const observed = await h.provider.observeMachine(req);
+      assert.equal(observed?.state, 'Stopped', 'observeMachine sees it stopped');
+      assert.equal(observed.providerID, running.providerID);
+      await assertCount(h, 1, 'while stopped (nothing deleted)');
+      const woken = await reconcileUntilRunning(h, { ...req, powerState: 'On' }, maxPolls);
+      assert.equal(woken.providerID, running.providerID, 'the same machine runs again');
+      await assertCount(h, 1, 'after starting again');
     });
 
     check('machines are kept apart', async (h) => {

@@ -44,6 +44,12 @@ export interface MachineNetwork {
   searchDomains?: string[]; // static only
 }
 
+/**
+ * Whether the machine should be running. `Off` is hibernation: the VM and its disks are
+ * kept, powered off. Absent means `On`.
+ */
+export type MachinePowerState = 'On' | 'Off';
+
 /** Everything a provider needs to find or create one machine. */
 export interface MachineRequest {
   /** Stable identity: the same values on every call for the same Machine object. */
@@ -58,6 +64,8 @@ export interface MachineRequest {
   credential: ProviderCredential;
   bootstrap: BootstrapData;
   network?: MachineNetwork;
+  /** Desired power state (absent: `On`). See reconcileMachine. */
+  powerState?: MachinePowerState;
 }
 
 /** A machine as the provider sees it right now. */
@@ -66,6 +74,7 @@ export type MachineState =
   | 'Stopped' // exists, powered off
   | 'Starting' // power-on in progress or booting
   | 'Running' // powered on, addresses known
+  | 'Stopping' // power-off in progress (powerState 'Off')
   | 'Failed'; // exists but broken beyond retry (the message says why)
 
 /**
@@ -112,6 +121,12 @@ export interface InfrastructureProvider {
    * crash), create only when none exists, never create a second one. Starts a stopped
    * machine. Throws a retryable error for transient faults; reports `Failed` only for
    * what retrying cannot fix.
+   *
+   * With `powerState: 'Off'` the next step is toward a machine that exists powered off:
+   * a running machine is shut down (cleanly first, then hard after the provider's
+   * grace period) and reported `Stopped` once it is off; a stopped machine is left
+   * stopped and MUST NOT be started; a machine still being created finishes and is then
+   * stopped. Nothing is deleted.
    */
   reconcileMachine(request: MachineRequest, signal?: AbortSignal): Promise<MachineObservation>;
   /**

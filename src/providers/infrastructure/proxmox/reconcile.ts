@@ -11,6 +11,7 @@ import { startClone } from './create-vm.ts';
 import { providerError, ProxmoxReasons } from './errors.ts';
 import { findMachineVM, readStatus, type FoundVM } from './find-vm.ts';
 import { runningTask, takeFailure } from './machine-state.ts';
+import { isStopping, powerOffStep, stoppedOnPurpose } from './power-off.ts';
 import { checkCloudInit, removeDuplicates, repairDrift, runningObservation } from './running-vm.ts';
 import { sshBootstrapObservation, sshBootstrapStep } from './ssh-bootstrap.ts';
 import { readSshLoginKey } from './ssh-key.ts';
@@ -88,6 +89,9 @@ export async function observeStep(ctx: MachineContext): Promise<MachineObservati
     return runningTask(record, 'start')
       ? observation('Starting', R.StartingVM, `VM ${vm.vmid} is starting on ${vm.node}`, vm.vmid)
       : observation('Stopped', R.VMStopped, `VM ${vm.vmid} on ${vm.node} is stopped`, vm.vmid);
+  }
+  if (isStopping(ctx)) {
+    return observation('Stopping', R.StoppingVM, `VM ${vm.vmid} is shutting down`, vm.vmid);
   }
   const seen = await runningObservation(ctx, vm);
   return ctx.settings.bootstrapMode === 'proxmox-cloudinit'
@@ -177,11 +181,20 @@ export async function reconcileStep(ctx: MachineContext): Promise<MachineObserva
   if (vm.duplicates.length > 0) await removeDuplicates(ctx, vm);
   const locked = lockObservation(vm);
   if (locked) return locked;
+  const off = ctx.request.powerState === 'Off';
   if (vm.status.status !== 'running') {
     const step = await configureStep(ctx, vm);
     if (step) return step;
+    if (off) {
+      // A start this process asked for is still on its way: it is stopped once up.
+      const record = ctx.records.get(ctx.request.machineUID);
+      return runningTask(record, 'start')
+        ? observation('Starting', R.StartingVM, `VM ${vm.vmid} is starting on ${vm.node}`, vm.vmid)
+        : stoppedOnPurpose(vm);
+    }
     return startStep(ctx, vm);
   }
+  if (off) return powerOffStep(ctx, vm);
   const seen = await runningObservation(ctx, vm);
   if (seen.reason === R.ConfigDrift && ctx.settings.repairDrift) return repairDrift(ctx, vm);
   if (seen.reason === R.WaitingForCloudInit) {

@@ -38,6 +38,8 @@ export interface SimVMSpec extends SimVMIdentity {
   bootstrap: BootstrapData;
   /** Overrides the hypervisor's default profile for this VM. */
   profile?: LatencyProfile;
+  /** `Off`: stop the VM instead of starting it (hibernation). Absent: `On`. */
+  powerState?: 'On' | 'Off';
 }
 
 /** A transition whose registry effect failed is tried again after this long. */
@@ -99,7 +101,8 @@ export class SimHypervisor {
   }
 
   /**
-   * Find the VM with this identity or create it; start it if it is stopped. Never
+   * Find the VM with this identity or create it; start it if it is stopped, or with
+   * `powerState: 'Off'` stop it if it runs (one being created finishes first). Never
    * creates a second VM for one identity, even across restarts and processes.
    */
   ensureVM(spec: SimVMSpec): Promise<SimVM> {
@@ -108,6 +111,10 @@ export class SimHypervisor {
       if (!vm) {
         checkCreateFault(this.#faults, spec, this.#random);
         vm = this.#create(spec);
+      } else if (spec.powerState === 'Off') {
+        if (vm.power === 'running' || vm.power === 'starting') {
+          vm = await lifecycle.shutDownVM(this.#ctx, vm);
+        }
       } else if (vm.power === 'stopped') {
         vm = { ...vm, power: 'starting', next: this.#after(vm.profile, 'vmStart', 'started') };
         this.#store.save(vm);

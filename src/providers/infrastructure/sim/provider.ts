@@ -128,6 +128,7 @@ export function createSimProvider(hypervisor: SimHypervisor): InfrastructureProv
         role: request.role,
         bootstrap: request.bootstrap,
         ...(profile ? { profile } : {}),
+        ...(request.powerState ? { powerState: request.powerState } : {}),
       });
       return observeVM(vm, hypervisor.now());
     },

@@ -1,6 +1,6 @@
 // Faults injected into one existing VM: it stops, breaks, or its node goes NotReady.
 // (A VM that vanishes is vm-lifecycle.ts's destroyVM, without the deletion latency.)
-import { setOwnNodeReady, type LifecycleContext } from './vm-lifecycle.ts';
+import { setOwnNodeReady, shutDownVM, type LifecycleContext } from './vm-lifecycle.ts';
 import type { SimVM } from './vm-store.ts';
 
 /** The VM powers off behind Slipway's back; its node goes NotReady. */
@@ -8,11 +8,7 @@ export async function powerOffVM(ctx: LifecycleContext, vm: SimVM): Promise<void
   if (vm.power !== 'running' && vm.power !== 'starting') {
     throw new Error(`sim VM ${vm.vmid} is ${vm.power}; only a running VM can be stopped`);
   }
-  await setOwnNodeReady(ctx, vm, false);
-  const stopped: SimVM = { ...vm, power: 'stopped' };
-  if (stopped.boot) stopped.boot = { ...stopped.boot, nodeReady: false };
-  delete stopped.next;
-  ctx.store.save(stopped);
+  await shutDownVM(ctx, vm);
 }
 
 /** The VM breaks beyond repair: observed as Failed with this reason and message. */

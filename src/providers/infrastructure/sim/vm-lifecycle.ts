@@ -141,6 +141,19 @@ export async function destroyVM(ctx: LifecycleContext, vm: SimVM): Promise<void>
   ctx.store.remove(vm.vmid);
 }
 
+/**
+ * Power the VM off (a clean shutdown is instant in the sim): its node goes NotReady and
+ * K3s components count as down until the next start.
+ */
+export async function shutDownVM(ctx: LifecycleContext, vm: SimVM): Promise<SimVM> {
+  await setOwnNodeReady(ctx, vm, false);
+  const stopped: SimVM = { ...vm, power: 'stopped' };
+  if (stopped.boot) stopped.boot = { ...stopped.boot, nodeReady: false };
+  delete stopped.next;
+  ctx.store.save(stopped);
+  return stopped;
+}
+
 /** Complete the VM's scheduled transition (the caller checked that it is due). */
 export async function completeTransition(ctx: LifecycleContext, vm: SimVM): Promise<void> {
   switch (vm.next?.event) {
