@@ -8,6 +8,7 @@ import { pino, type Logger } from 'pino';
 import { kinds } from './api/registry.ts';
 import { bearerTokenAuthenticator, ensureAdminToken } from './apiserver/authn.ts';
 import { buildApiServer } from './apiserver/server.ts';
+import { openSqliteAuditLog } from './audit/sqlite-audit-log.ts';
 import { ensureServingCertificate } from './apiserver/tls.ts';
 import { startControlPlane, type ControlPlaneOptions } from './control-plane.ts';
 import { DataDirLock } from './controllers/runtime/data-dir-lock.ts';
@@ -89,6 +90,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const compactor = new Compactor({ store, logger: logger.child({ component: 'compactor' }) });
   const demoObjectsCreated = opts.demo ? await seedDemo(store) : [];
   const adminToken = await ensureAdminToken(dataDir);
+  const auditLogger = logger.child({ component: 'audit' });
+  const audit = await openSqliteAuditLog({
+    dataDir,
+    onError: (err, context) => auditLogger.error({ err }, context),
+  });
 
   const tls = opts.insecureHttp
     ? undefined
@@ -102,6 +108,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     logger: logger.child({ component: 'apiserver' }),
     version: { version: await packageVersion() },
     metrics: metrics.registry,
+    audit,
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
   });
   await gc.start();
@@ -134,6 +141,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (closed) return;
       closed = true;
       await app.close();
+      await audit.close();
       await controlPlane.close();
       compactor.stop();
       await gc.stop();

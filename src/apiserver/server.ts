@@ -14,8 +14,10 @@ import {
   kinds as allKinds,
   type KindDefinition,
 } from '../api/index.ts';
+import type { AuditLog } from '../audit/types.ts';
 import type { Store } from '../store/types.ts';
 import { createAdmission } from './admission/pipeline.ts';
+import { registerAuditHooks } from './audit.ts';
 import type { ObjectLookup } from './admission/types.ts';
 import type { Authenticator, UserInfo } from './authn.ts';
 import {
@@ -25,6 +27,7 @@ import {
   type RequestAttributes,
 } from './authz.ts';
 import { decodeBody, defaultBodyLimitBytes } from './body.ts';
+import { registerAuditRoutes } from './routes/audit.ts';
 import { registerDiscoveryRoutes, type VersionInfo } from './routes/discovery.ts';
 import { registerResourceRoutes } from './routes/resources.ts';
 import { registerMetricsRoute, type MetricsSource } from './routes/metrics.ts';
@@ -51,6 +54,8 @@ export interface ApiServerOptions {
   watchBookmarkIntervalMs?: number;
   /** Served at /metrics (a prom-client Registry). */
   metrics?: MetricsSource;
+  /** Record mutating requests, Secret and kubeconfig reads and logins here (audit.ts), and serve them to admins. */
+  audit?: AuditLog;
 }
 
 declare module 'fastify' {
@@ -95,6 +100,8 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     : Fastify(options)) as unknown as FastifyInstance;
 
   app.decorateRequest('user', undefined);
+  // Before authentication, so that refused requests are recorded too.
+  if (opts.audit) registerAuditHooks(app, opts.audit);
   app.addHook('onRequest', authenticationHook(opts.authenticate));
   app.addHook('onRequest', authorizationHook(authorize));
 
@@ -134,6 +141,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     version: opts.version ?? { version: '0.0.0-dev' },
   });
   if (opts.metrics) registerMetricsRoute(app, opts.metrics);
+  if (opts.audit) registerAuditRoutes(app, opts.audit);
   registerResourceRoutes(app, {
     store: opts.store,
     admission: createAdmission(kinds, { lookup: storeLookup(opts.store) }),
