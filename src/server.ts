@@ -4,6 +4,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { kinds } from './api/registry.ts';
 import { bearerTokenAuthenticator, ensureAdminToken } from './apiserver/authn.ts';
@@ -35,6 +36,8 @@ export interface ServerOptions {
   simLatency?: LatencyProfileName;
   /** Port of the simulated child clusters' API on 127.0.0.1 (default: any free port). */
   simApiPort?: number;
+  /** Folder of the built web dashboard (default web/dist of this checkout; `npm run build:web`). */
+  dashboardDir?: string;
   /** Controller tunables (tests shorten the poll intervals). */
   controllers?: Pick<ControlPlaneOptions, 'clusterSettings' | 'machineSettings' | 'manager'>;
 }
@@ -108,6 +111,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     logger: logger.child({ component: 'apiserver' }),
     version: { version: await packageVersion() },
     metrics: metrics.registry,
+    dashboard: { root: opts.dashboardDir ?? defaultDashboardDir },
     audit,
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
   });
@@ -149,6 +153,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
   };
 }
+
+/** Where `npm run build:web` (scripts/build-web.ts) writes the dashboard. */
+const defaultDashboardDir = fileURLToPath(new URL('../web/dist/', import.meta.url));
 
 async function readTlsFiles(certPath: string, keyPath: string) {
   return {

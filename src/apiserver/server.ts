@@ -28,6 +28,11 @@ import {
 } from './authz.ts';
 import { decodeBody, defaultBodyLimitBytes } from './body.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
+import {
+  registerDashboardRoutes,
+  type Dashboard,
+  type DashboardOptions,
+} from './routes/dashboard.ts';
 import { registerDiscoveryRoutes, type VersionInfo } from './routes/discovery.ts';
 import { registerResourceRoutes } from './routes/resources.ts';
 import { registerMetricsRoute, type MetricsSource } from './routes/metrics.ts';
@@ -54,6 +59,8 @@ export interface ApiServerOptions {
   watchBookmarkIntervalMs?: number;
   /** Served at /metrics (a prom-client Registry). */
   metrics?: MetricsSource;
+  /** Serve the web dashboard built into this folder at `/` (routes/dashboard.ts). */
+  dashboard?: DashboardOptions;
   /** Record mutating requests, Secret and kubeconfig reads and logins here (audit.ts), and serve them to admins. */
   audit?: AuditLog;
 }
@@ -100,9 +107,12 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     : Fastify(options)) as unknown as FastifyInstance;
 
   app.decorateRequest('user', undefined);
+  let dashboard: Dashboard | undefined;
+  // Dashboard pages (no route matched, not an API path) are public, as its files are.
+  const isDashboardPage = (req: FastifyRequest) => req.is404 && dashboard?.isPage(req) === true;
   // Before authentication, so that refused requests are recorded too.
   if (opts.audit) registerAuditHooks(app, opts.audit);
-  app.addHook('onRequest', authenticationHook(opts.authenticate));
+  app.addHook('onRequest', authenticationHook(opts.authenticate, isDashboardPage));
   app.addHook('onRequest', authorizationHook(authorize));
 
   app.removeAllContentTypeParsers();
@@ -122,6 +132,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     return reply.code(failure.code).send(failureStatus(failure));
   });
   app.setNotFoundHandler((req, reply) => {
+    if (dashboard && isDashboardPage(req)) return dashboard.servePage(req, reply);
     const path = req.url.split('?')[0] ?? req.url;
     const failure = new SlipwayError(
       StatusReason.NotFound,
@@ -148,6 +159,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     active: activeWatches,
     bookmarkIntervalMs: opts.watchBookmarkIntervalMs ?? 60_000,
   });
+  if (opts.dashboard) dashboard = await registerDashboardRoutes(app, opts.dashboard);
   await app.ready();
   return app;
 }
@@ -164,9 +176,12 @@ function storeLookup(store: Store): ObjectLookup {
   };
 }
 
-function authenticationHook(authenticate: Authenticator) {
+function authenticationHook(
+  authenticate: Authenticator,
+  isPublicPage: (req: FastifyRequest) => boolean,
+) {
   return async (req: FastifyRequest): Promise<void> => {
-    if (req.routeOptions.config.public === true) return;
+    if (req.routeOptions.config.public === true || isPublicPage(req)) return;
     const user = await authenticate(req);
     if (user === undefined) throw new SlipwayError(StatusReason.Unauthorized, 'Unauthorized');
     req.user = user;

@@ -1,0 +1,49 @@
+// Small display helpers: ages, phases, conditions.
+import type { Condition } from '../api/types.ts';
+
+/** "5s", "3m", "2h", "4d" since `timestamp`, as kubectl prints ages. */
+export function age(timestamp: string | undefined, now = Date.now()): string {
+  if (!timestamp) return '';
+  const seconds = Math.max(0, Math.floor((now - Date.parse(timestamp)) / 1000));
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 120) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h`;
+  return `${Math.floor(hours / 24)}d`;
+}
+
+export function Time(props: { value: string | undefined }) {
+  if (!props.value) return <span>—</span>;
+  return (
+    <time dateTime={props.value} title={new Date(props.value).toLocaleString()}>
+      {age(props.value)} ago
+    </time>
+  );
+}
+
+const phaseTone: Record<string, string> = {
+  Ready: 'good',
+  Running: 'good',
+  Provisioning: 'busy',
+  Provisioned: 'busy',
+  Bootstrapping: 'busy',
+  Pending: 'busy',
+  Scaling: 'busy',
+  Upgrading: 'busy',
+  Deleting: 'busy',
+  Hibernated: 'idle',
+  Degraded: 'bad',
+  Failed: 'bad',
+};
+
+/** A phase as a coloured badge; the word is always there, colour is only a hint. */
+export function PhaseBadge(props: { phase: string | undefined; deleting?: boolean }) {
+  const phase = props.deleting ? 'Deleting' : (props.phase ?? 'Pending');
+  return <span className={`badge badge-${phaseTone[phase] ?? 'idle'}`}>{phase}</span>;
+}
+
+/** The condition of a type, if the object reports it. */
+export function condition(conditions: Condition[] | undefined, type: string) {
+  return conditions?.find((c) => c.type === type);
+}
