@@ -17,16 +17,14 @@ import {
 import type { AuditLog } from '../audit/types.ts';
 import type { Store } from '../store/types.ts';
 import { createAdmission } from './admission/pipeline.ts';
+import { AdmissionLocks } from './admission/quota.ts';
 import { registerAuditHooks } from './audit.ts';
 import type { ObjectLookup } from './admission/types.ts';
 import type { Authenticator, UserInfo } from './authn.ts';
-import {
-  adminAuthorizer,
-  forbiddenMessage,
-  type Authorizer,
-  type RequestAttributes,
-} from './authz.ts';
+import { forbiddenMessage, type Authorizer, type RequestAttributes } from './authz.ts';
 import { decodeBody, defaultBodyLimitBytes } from './body.ts';
+import { rbacAuthorizer } from './rbac/authorizer.ts';
+import { ProjectIndex } from './rbac/project-index.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import {
   registerDashboardRoutes,
@@ -43,8 +41,10 @@ import { failureStatus, toSlipwayError } from './status.ts';
 export interface ApiServerOptions {
   store: Store;
   authenticate: Authenticator;
-  /** Defaults to `adminAuthorizer` (administrators may do everything, nobody else anything). */
+  /** Defaults to `rbacAuthorizer` (RBAC over projects, docs/rbac.md). */
   authorize?: Authorizer;
+  /** Project memberships; default one built, started and stopped with the server. */
+  projects?: ProjectIndex;
   /** A pino logger, or false (the default) for none. Authorization headers are redacted. */
   logger?: Logger | false;
   /** Largest accepted request body; default 3 MiB, as Kubernetes. Larger bodies answer 413. */
@@ -94,7 +94,8 @@ function redactingLogger(logger: Logger): Logger {
 export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
   const kinds = opts.kinds ?? allKinds;
   const bodyLimit = opts.bodyLimitBytes ?? defaultBodyLimitBytes;
-  const authorize = opts.authorize ?? adminAuthorizer;
+  const projects = opts.projects ?? new ProjectIndex({ store: opts.store });
+  const authorize = opts.authorize ?? rbacAuthorizer({ projects, store: opts.store });
   const options = {
     bodyLimit,
     // Names may be 253 characters; find-my-way's default of 100 would turn them into 404s.
@@ -107,6 +108,9 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     : Fastify(options)) as unknown as FastifyInstance;
 
   app.decorateRequest('user', undefined);
+  app.decorateRequest('readFilter', undefined);
+  app.decorate('projects', projects);
+  if (!opts.projects) app.addHook('onClose', () => projects.stop());
   let dashboard: Dashboard | undefined;
   // Dashboard pages (no route matched, not an API path) are public, as its files are.
   const isDashboardPage = (req: FastifyRequest) => req.is404 && dashboard?.isPage(req) === true;
@@ -155,7 +159,12 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
   if (opts.audit) registerAuditRoutes(app, opts.audit);
   registerResourceRoutes(app, {
     store: opts.store,
-    admission: createAdmission(kinds, { lookup: storeLookup(opts.store) }),
+    admission: createAdmission(kinds, {
+      lookup: storeLookup(opts.store),
+      projectOf: (namespace) => storeLookup(opts.store)('Project', undefined, namespace),
+      list: async (kind, namespace) => (await opts.store.list(kind, { namespace })).items,
+    }),
+    admissionLocks: new AdmissionLocks(),
     active: activeWatches,
     bookmarkIntervalMs: opts.watchBookmarkIntervalMs ?? 60_000,
   });
@@ -199,6 +208,7 @@ function authorizationHook(authorize: Authorizer) {
         StatusReason.Forbidden,
         forbiddenMessage(user, attrs, decision.reason),
       );
+    req.readFilter = decision.filter;
   };
 }
 

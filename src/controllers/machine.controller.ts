@@ -4,6 +4,7 @@
 // stand; nothing is remembered between passes but what the store holds.
 import { isDeepStrictEqual } from 'node:util';
 import type { ClusterDeployment } from '../api/kinds/cluster-deployment.ts';
+import type { AnyResource } from '../api/meta.ts';
 import {
   MachineConditions as Conditions,
   MachineReasons as Reasons,
@@ -46,6 +47,7 @@ import {
   machineRequest,
   readBootstrapData,
 } from './machine-context.ts';
+import { awake, hibernatedStep, needsPowerOff } from './machine-hibernation.ts';
 import { nodeStep, type MachinePhase, type NodeLookup } from './machine-node.ts';
 import {
   deleteIfExists,
@@ -54,6 +56,7 @@ import {
   hasFinalizer,
   isControlledBy,
   isDeleting,
+  keyOf,
   parseKey,
   removeFinalizer,
 } from './objects.ts';
@@ -264,7 +267,8 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
     );
     if (isDeleting(found)) return reconcileDelete(ctx, found, cluster, now);
     const machine = await ensureFinalizer(store, found, machineFinalizer);
-    return reconcileNormal(ctx, machine, cluster, now);
+    const current = cluster?.spec.hibernated === true ? machine : awake(machine);
+    return reconcileNormal(ctx, current, cluster, now);
   }
 
   async function reconcileNormal(
@@ -356,34 +360,45 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
     // 3. The VM: look first; act only when it is not running (created, recreated, started).
     let request = machineRequest(machine, credential.value, boot.value.data, network.provider);
     let observed: MachineObservation | undefined;
+    const hibernated = cluster.spec.hibernated === true;
     try {
       observed = await provider.value.observeMachine(request, ctx.signal);
-      if (!observed && machine.status?.providerID) {
-        void events.record(
-          machine,
-          'Warning',
-          'VMVanished',
-          `VM ${machine.status.providerID} is gone; creating it again`,
-        );
-        if (machine.spec.bootstrap?.initialize === true) {
-          // Its boot data initialises the cluster; render it again, so that a cluster
-          // living on in other control planes is joined instead of split in two.
-          const namespace = machine.metadata.namespace ?? '';
-          await deleteIfExists(store, 'Secret', namespace, bootstrapSecretNameOf(machine));
-          boot = await bootData();
-          if (!boot.ok) throw new Error(`rendering boot data again: ${boot.message}`);
-          request = machineRequest(machine, credential.value, boot.value.data, network.provider);
+      if (hibernated) {
+        // Powered off and kept: nothing is created, recreated or started.
+        if (needsPowerOff(observed)) {
+          observed = await provider.value.reconcileMachine(
+            { ...request, powerState: 'Off' },
+            ctx.signal,
+          );
         }
-      } else if (observed?.state === 'Stopped' && machine.status?.phase === 'Running') {
-        void events.record(
-          machine,
-          'Warning',
-          'VMStopped',
-          `VM ${observed.providerID ?? ''} was stopped; starting it`,
-        );
-      }
-      if (!observed || (observed.state !== 'Running' && observed.state !== 'Failed')) {
-        observed = await provider.value.reconcileMachine(request, ctx.signal);
+      } else {
+        if (!observed && machine.status?.providerID) {
+          void events.record(
+            machine,
+            'Warning',
+            'VMVanished',
+            `VM ${machine.status.providerID} is gone; creating it again`,
+          );
+          if (machine.spec.bootstrap?.initialize === true) {
+            // Its boot data initialises the cluster; render it again, so that a cluster
+            // living on in other control planes is joined instead of split in two.
+            const namespace = machine.metadata.namespace ?? '';
+            await deleteIfExists(store, 'Secret', namespace, bootstrapSecretNameOf(machine));
+            boot = await bootData();
+            if (!boot.ok) throw new Error(`rendering boot data again: ${boot.message}`);
+            request = machineRequest(machine, credential.value, boot.value.data, network.provider);
+          }
+        } else if (observed?.state === 'Stopped' && machine.status?.phase === 'Running') {
+          void events.record(
+            machine,
+            'Warning',
+            'VMStopped',
+            `VM ${observed.providerID ?? ''} was stopped; starting it`,
+          );
+        }
+        if (!observed || (observed.state !== 'Running' && observed.state !== 'Failed')) {
+          observed = await provider.value.reconcileMachine(request, ctx.signal);
+        }
       }
     } catch (err: unknown) {
       ctx.signal.throwIfAborted();
@@ -404,6 +419,14 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
         ),
       );
       throw err;
+    }
+
+    if (!observed || (hibernated && observed.state !== 'Failed')) {
+      // Hibernated: addresses and node are kept for when the cluster wakes.
+      const step = hibernatedStep(machine, observed, bootstrapReady);
+      const extra = { ready: false, ...(step.providerID ? { providerID: step.providerID } : {}) };
+      await saveStatus(machine, withConditions(machine, now, step.phase, step.conditions, extra));
+      return step.settled ? { requeueAfter: steadyCheck(cluster, now) } : poll;
     }
 
     const extra: Partial<MachineStatus> = { addresses: observed.addresses };
@@ -602,11 +625,30 @@ export function machineController(deps: MachineControllerDeps): ControllerOption
     return {};
   }
 
+  // A cluster's spec change (hibernate, wake) reaches its machines at once, not at their
+  // next steady check. Only generation changes count: status writes, every few seconds
+  // for a cluster on its way, would otherwise queue all its machines each time.
+  const generations = new Map<string, number>();
+  const source = deps.machines;
+  const clusterSpecChanges = (cluster: AnyResource): string[] => {
+    const uid = cluster.metadata.uid ?? '';
+    const generation = cluster.metadata.generation ?? 0;
+    const before = generations.get(uid);
+    if (isDeleting(cluster)) {
+      generations.delete(uid);
+      return [];
+    }
+    generations.set(uid, generation);
+    if (!source || before === undefined || before === generation) return [];
+    return source.byOwner(uid).map(keyOf);
+  };
+
   return {
     name: machineControllerName,
     forKind: 'Machine',
     // Passes end with a requeue while anything is pending; status is written only here.
     ignoreStatusUpdates: true,
+    watches: [{ kind: 'ClusterDeployment', mapToKeys: clusterSpecChanges }],
     reconcile,
   };
 }

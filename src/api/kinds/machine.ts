@@ -25,6 +25,8 @@ export const MachineReasons = {
   NodeNotReady: 'NodeNotReady',
   Draining: 'Draining',
   ProviderError: 'ProviderError',
+  /** Its cluster is hibernated (`spec.hibernated`): the VM is stopped on purpose. */
+  Hibernated: 'Hibernated',
   AsExpected: 'AsExpected',
 } as const;
 
@@ -41,6 +43,8 @@ export const MachinePhases = [
   'Bootstrapping',
   /** The node registered with the cluster (`status.nodeRef`). */
   'Running',
+  /** The VM is powered off on purpose: its cluster is hibernated. */
+  'Stopped',
   'Deleting',
   /** The provider reports the VM broken beyond retry (`failureReason`, `failureMessage`). */
   'Failed',

@@ -6,12 +6,16 @@ import { ageColumn, type KindDefinition } from '../kind.ts';
 export const ProjectConditions = {
   /** The project's namespace exists and its grants are in place. */
   Ready: 'Ready',
+  /** True when usage exceeds the quota (e.g. after the quota was lowered). */
+  QuotaExceeded: 'QuotaExceeded',
 } as const;
 
 /** Reasons used in Project conditions. */
 export const ProjectReasons = {
   ProjectReady: 'ProjectReady',
   QuotaExceeded: 'QuotaExceeded',
+  /** Usage is within the quota (QuotaExceeded False). */
+  WithinQuota: 'WithinQuota',
 } as const;
 
 export const ProjectRoles = ['owner', 'member', 'viewer'] as const;

@@ -41,6 +41,7 @@ import { IPAddressAllocator } from '../ipam/allocator.ts';
 import type { ClusterAddressing } from '../ipam/cluster-network.ts';
 import { firstControlPlaneHost } from '../ipam/machine-network.ts';
 import { listClusterMachines, machineView, newMachine, type MachineSource } from './machines.ts';
+import { hibernatedStatus } from './hibernation.ts';
 import { kubeconfigSecretName, newMachineNames } from './names.ts';
 import { clusterNetworkStep } from './network.ts';
 import { planCluster, type Plan, type PlannedDelete } from './plan.ts';
@@ -121,6 +122,21 @@ export function clusterDeploymentController(
       );
     }
     if (status.phase !== cluster.status?.phase) {
+      if (status.phase === 'Hibernated') {
+        void events.record(
+          cluster,
+          'Normal',
+          Reasons.Hibernated,
+          'hibernating: stopping every VM of the cluster (spec.hibernated: true)',
+        );
+      } else if (cluster.status?.phase === 'Hibernated' && status.phase !== 'Deleting') {
+        void events.record(
+          cluster,
+          'Normal',
+          'WakingUp',
+          'waking up: starting every VM of the cluster (spec.hibernated: false)',
+        );
+      }
       if (status.phase === 'Failed') {
         void events.record(
           cluster,
@@ -175,6 +191,25 @@ export function clusterDeploymentController(
     if (!pre.ok) {
       await saveStatus(cluster, blockedStatus({ cluster, now, ...pre, hasMachines }));
       return { requeueAfter: pre.waiting ? settings.pollIntervalMs : settings.blockedRetryMs };
+    }
+
+    // 1b. Hibernated: the Machine controller stops every VM; nothing is created, deleted,
+    // replaced or rolled out here until the cluster wakes.
+    if (cluster.spec.hibernated === true) {
+      const { status, asleep } = hibernatedStatus({
+        cluster,
+        now,
+        preflight: pre.conditions,
+        machines,
+        wanted: pre.shape.controlPlanes + pre.shape.workers,
+      });
+      await saveStatus(cluster, status);
+      const steady = untilSteadyCheck(
+        settings.steadyIntervalMs,
+        cluster.metadata.uid ?? '',
+        now.getTime(),
+      );
+      return { requeueAfter: asleep ? steady : settings.pollIntervalMs };
     }
 
     // 2. The template switch, if any, follows the chain.

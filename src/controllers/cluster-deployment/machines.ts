@@ -2,7 +2,7 @@
 // new ones.
 import type { ClusterDeployment } from '../../api/kinds/cluster-deployment.ts';
 import type { ClusterTemplate } from '../../api/kinds/cluster-template.ts';
-import { MachineConditions, type Machine } from '../../api/kinds/machine.ts';
+import { MachineConditions, MachineReasons, type Machine } from '../../api/kinds/machine.ts';
 import { ApiVersion } from '../../api/meta.ts';
 import type { Store } from '../../store/types.ts';
 import { findCondition } from '../conditions.ts';
@@ -63,7 +63,12 @@ export function machineView(machine: Machine): MachineView {
     deleteRequested: deleteMark !== undefined && deleteMark !== 'false',
     ready,
     hasNode,
-    notReadySince: hasNode && !ready ? nodeReady?.lastTransitionTime : undefined,
+    // A node down on purpose (its cluster hibernated) has no NotReady time to count:
+    // the clock starts when it wakes and its NodeReady turns False.
+    notReadySince:
+      hasNode && !ready && nodeReady?.reason !== MachineReasons.Hibernated
+        ? nodeReady?.lastTransitionTime
+        : undefined,
     failed: machine.status?.phase === 'Failed',
     failureMessage: machine.status?.failureMessage ?? machine.status?.failureReason,
   };

@@ -55,7 +55,10 @@ function activityReason(activity: Activity): string {
 /** Whether this cluster has yet to come up for the first time. */
 function stillProvisioning(cluster: ClusterDeployment, views: readonly MachineView[]): boolean {
   const previous = cluster.status?.phase;
-  if (previous === undefined || previous === 'Provisioning') return true;
+  // A cluster waking from hibernation comes up again as it did the first time.
+  if (previous === undefined || previous === 'Provisioning' || previous === 'Hibernated') {
+    return true;
+  }
   return previous === 'Failed' && !views.some((v) => v.hasNode);
 }
 
