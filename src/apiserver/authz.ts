@@ -1,8 +1,23 @@
 // Authorization: may this caller do this? The second stage, after authentication and
-// before the body is even read. For now only admins may do anything; RBAC over
-// projects replaces `adminAuthorizer` in a later issue without touching the routes.
+// before the body is even read. The API server's default is RBAC over projects
+// (rbac/authorizer.ts); `adminAuthorizer` allows administrators only.
 import type { AnyResource } from '../api/index.ts';
 import { AdminGroup, type UserInfo } from './authn.ts';
+import type { ProjectIndex } from './rbac/project-index.ts';
+
+/** Which objects of a list or watch the caller may see. */
+export type ReadFilter = (object: AnyResource) => boolean;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by authorization for list and watch: the routes drop objects it rejects. */
+    readFilter: ReadFilter | undefined;
+  }
+  interface FastifyInstance {
+    /** Project memberships, for authorization and `/auth/whoami` (`projectRolesOf`). */
+    projects: ProjectIndex;
+  }
+}
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 
@@ -39,7 +54,7 @@ export interface Decision {
    * For list and watch: which objects the caller may see. The routes drop every item
    * (and every watch event) it rejects; absent means all of them.
    */
-  filter?: (object: AnyResource) => boolean;
+  filter?: ReadFilter;
 }
 
 export type Authorizer = (user: UserInfo, attrs: RequestAttributes) => Promise<Decision>;

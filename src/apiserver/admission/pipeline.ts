@@ -1,18 +1,24 @@
 // The admission pipeline, in order: decode → names → schema → defaults → immutability
-// → address rules → upgrade path. Each step either changes the object or fails with a 4xx SlipwayError
+// → address rules → upgrade path → caller rules (project fields, internal secrets, token
+// owners) → grants and quota of a project's clusters. Each step either changes the object or fails with a 4xx SlipwayError
 // (name and schema problems are reported together). The caller writes to the store only
 // with what `admit` returns, so nothing is stored when a step fails.
 import {
+  clusterDeploymentKind,
   invalid,
   type AnyResource,
   type FieldCause,
   type KindDefinition,
+  type Project,
 } from '../../api/index.ts';
 import { decodeObject } from './decode.ts';
 import { createDefaulter } from './defaults.ts';
+import { checkClusterGrants } from './grants.ts';
 import { checkImmutableFields } from './immutability.ts';
 import { checkNames } from './names.ts';
 import { checkNetworkRules } from './network.ts';
+import { checkCallerRules } from './project.ts';
+import { checkClusterQuota, type NamespaceList } from './quota.ts';
 import type { AdmissionContext, AdmissionRequest, ObjectLookup } from './types.ts';
 import { checkUpgradePath } from './upgrade-path.ts';
 import { createSchemaValidator } from './validate.ts';
@@ -25,6 +31,26 @@ export interface Admission {
 export interface AdmissionDeps {
   /** Reads the other objects a rule depends on (the templates of an upgrade). */
   lookup: ObjectLookup;
+  /**
+   * The Project owning a namespace, if any; without it no project rules (grants, quota)
+   * are checked.
+   */
+  projectOf?: (namespace: string) => Promise<AnyResource | undefined>;
+  /** Lists a namespace's clusters for quota usage; without it quotas are not checked. */
+  list?: NamespaceList;
+}
+
+/** Grants and quota, for a ClusterDeployment in a namespace that has a Project. */
+async function checkProjectCluster(ctx: AdmissionContext, deps: AdmissionDeps): Promise<void> {
+  const { kind, namespace, subresource, oldObject } = ctx.request;
+  if (kind.kind !== clusterDeploymentKind.kind || namespace === undefined) return;
+  if (subresource !== undefined) return;
+  // A cluster on its way out (finalizers being removed) is not using anything new.
+  if (oldObject?.metadata.deletionTimestamp !== undefined) return;
+  const project = await deps.projectOf?.(namespace);
+  if (project === undefined) return;
+  await checkClusterGrants(ctx, project as Project, deps.lookup);
+  if (deps.list) await checkClusterQuota(ctx, project as Project, deps.lookup, deps.list);
 }
 
 export function createAdmission(kinds: readonly KindDefinition[], deps: AdmissionDeps): Admission {
@@ -49,6 +75,8 @@ export function createAdmission(kinds: readonly KindDefinition[], deps: Admissio
       checkImmutableFields(ctx);
       checkNetworkRules(ctx);
       await checkUpgradePath(ctx, deps.lookup);
+      checkCallerRules(ctx);
+      await checkProjectCluster(ctx, deps);
       return ctx.object;
     },
   };

@@ -1,6 +1,10 @@
 // The resource routes: get, list, watch, create, update (and status), patch, delete,
 // and a ClusterDeployment's kubeconfig (kubeconfig.ts).
 // Every write goes admission → store; a dry run runs both and the store writes nothing.
+// Reads apply the authorizer's filter (lists and watches show only what the caller may
+// read) and never serve Secrets of internal types (rbac/internal-secrets.ts). A
+// ClusterDeployment's admission and store write hold its namespace's AdmissionLock, so
+// concurrent creates cannot all squeeze under a project's quota.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   ApiVersion,
@@ -8,11 +12,17 @@ import {
   StatusReason,
   isPlainObject,
   isSlipwayError,
+  clusterDeploymentKind,
+  secretKind,
   type AnyResource,
 } from '../../api/index.ts';
 import type { ListPageOptions, Store } from '../../store/types.ts';
 import type { Admission } from '../admission/pipeline.ts';
+import type { AdmissionLocks } from '../admission/quota.ts';
 import type { AdmissionRequest } from '../admission/types.ts';
+import type { UserInfo } from '../authn.ts';
+import type { ReadFilter } from '../authz.ts';
+import { isInternalSecret, servedOrNotFound } from '../rbac/internal-secrets.ts';
 import { JsonPatchType, MergePatchType, mediaType } from '../body.ts';
 import { parseDeleteOptions } from '../delete-options.ts';
 import { applyPatch, patchSetsResourceVersion, type PatchType } from '../patch.ts';
@@ -31,6 +41,16 @@ import { serveWatch, type WatchDeps } from './watch.ts';
 export interface ResourceRouteDeps extends WatchDeps {
   store: Store;
   admission: Admission;
+  /** Serialises admission + write of ClusterDeployments per namespace (quota). */
+  admissionLocks: AdmissionLocks;
+}
+
+/** What a write needs beyond the URL: the stores, the caller, the lock. */
+interface WriteContext {
+  store: Store;
+  admission: Admission;
+  locks: AdmissionLocks;
+  user: UserInfo | undefined;
 }
 
 type ResourceRequest = FastifyRequest<{ Params: ResourceParams; Querystring: Query }>;
@@ -59,8 +79,15 @@ async function handle(
   const read = parseReadQuery(req.query);
   const verb = verbOf(req.method, params, read.watch);
   if (verb === undefined) throw methodNotAllowed(req.method, params);
-  const { store, admission } = deps;
+  const { store } = deps;
   const kind = target.kind.kind;
+  const filter = req.readFilter;
+  const writes: WriteContext = {
+    store,
+    admission: deps.admission,
+    locks: deps.admissionLocks,
+    user: req.user,
+  };
   if (target.subresource === 'kubeconfig') {
     if (verb !== 'get') throw methodNotAllowed(req.method, params);
     const kubeconfig = await readClusterKubeconfig(store, target.namespace, nameOf(target));
@@ -68,27 +95,26 @@ async function handle(
   }
   switch (verb) {
     case 'get':
-      return store.get(kind, target.namespace, nameOf(target));
+      return servedOrNotFound(await store.get(kind, target.namespace, nameOf(target)));
     case 'list':
-      return list(store, target, read);
+      return list(store, target, read, filter);
     case 'watch':
-      return serveWatch(deps, reply, req.log, target, read);
+      return serveWatch(deps, reply, req.log, target, read, filter);
     case 'create':
       reply.code(201);
-      return create(store, admission, target, req.body, parseDryRun(req.query));
+      return create(writes, target, req.body, parseDryRun(req.query));
     case 'update':
-      return update(store, admission, target, req.body, parseDryRun(req.query));
+      return update(writes, target, req.body, parseDryRun(req.query));
     case 'patch':
-      return patch(
-        store,
-        admission,
-        target,
-        req.headers['content-type'],
-        req.body,
-        parseDryRun(req.query),
-      );
+      return patch(writes, target, req.headers['content-type'], req.body, parseDryRun(req.query));
     case 'delete': {
       const options = parseDeleteOptions(req.body, req.query);
+      if (kind === secretKind.kind) {
+        // Pinned to the uid looked at, so an internal Secret is never the one deleted.
+        const current = servedOrNotFound(await store.get(kind, target.namespace, nameOf(target)));
+        if (options.uid === undefined && current.metadata.uid !== undefined)
+          options.uid = current.metadata.uid;
+      }
       const deleted = await store.delete(kind, target.namespace, nameOf(target), {
         dryRun: options.dryRun,
         ...(options.uid !== undefined ? { uid: options.uid } : {}),
@@ -112,7 +138,16 @@ function nameOf(target: Target): string {
   return target.name;
 }
 
-async function list(store: Store, target: Target, read: ReturnType<typeof parseReadQuery>) {
+/**
+ * One page of a list, without what the caller may not read. A page may so hold fewer
+ * items than `limit` (even none, with a continue token), which Kubernetes clients accept.
+ */
+async function list(
+  store: Store,
+  target: Target,
+  read: ReturnType<typeof parseReadQuery>,
+  filter: ReadFilter | undefined,
+) {
   const options: ListPageOptions = {};
   if (target.namespace !== undefined) options.namespace = target.namespace;
   if (read.labelSelector !== undefined) options.labelSelector = read.labelSelector;
@@ -124,7 +159,10 @@ async function list(store: Store, target: Target, read: ReturnType<typeof parseR
     resourceVersion: result.resourceVersion,
   };
   if (result.continue !== undefined) metadata.continue = result.continue;
-  return { apiVersion: ApiVersion, kind: `${target.kind.kind}List`, metadata, items: result.items };
+  const items = result.items.filter(
+    (item) => !isInternalSecret(item) && (filter === undefined || filter(item)),
+  );
+  return { apiVersion: ApiVersion, kind: `${target.kind.kind}List`, metadata, items };
 }
 
 function isGeneratedName(body: unknown): boolean {
@@ -139,13 +177,23 @@ function isGeneratedName(body: unknown): boolean {
   );
 }
 
+/**
+ * Runs admission and the write under the namespace's lock for ClusterDeployments (quota
+ * usage must not change between the check and the write), directly for other kinds.
+ */
+function locked<T>(ctx: WriteContext, target: Target, task: () => Promise<T>): Promise<T> {
+  if (target.kind.kind !== clusterDeploymentKind.kind || target.subresource !== undefined)
+    return task();
+  return ctx.locks.run(`${target.kind.kind}/${target.namespace ?? ''}`, task);
+}
+
 async function create(
-  store: Store,
-  admission: Admission,
+  ctx: WriteContext,
   target: Target,
   body: unknown,
   dryRun: boolean,
 ): Promise<AnyResource> {
+  const { store, admission } = ctx;
   if (target.kind.namespaced && target.namespace === undefined) {
     throw new SlipwayError(
       StatusReason.MethodNotAllowed,
@@ -157,22 +205,31 @@ async function create(
     kind: target.kind,
     ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
     body: object,
+    ...(ctx.user !== undefined ? { user: ctx.user } : {}),
   });
-  if (!isGeneratedName(body)) return store.create(await admission.admit(request(body)), { dryRun });
+  const admitAndCreate = (object: unknown) =>
+    locked(ctx, target, async () =>
+      store.create(await admission.admit(request(object)), { dryRun }),
+    );
+  if (!isGeneratedName(body)) return admitAndCreate(body);
   // A generated name can collide with an existing one; draw another, as Kubernetes clients would.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await store.create(await admission.admit(request(structuredClone(body))), {
-        dryRun,
-      });
+      return await admitAndCreate(structuredClone(body));
     } catch (err: unknown) {
       if (!isSlipwayError(err, StatusReason.AlreadyExists) || attempt >= maxAttempts) throw err;
     }
   }
 }
 
-function updateRequest(target: Target, body: unknown, oldObject: AnyResource): AdmissionRequest {
+function updateRequest(
+  target: Target,
+  body: unknown,
+  oldObject: AnyResource,
+  user: UserInfo | undefined,
+): AdmissionRequest {
   return {
+    ...(user !== undefined ? { user } : {}),
     operation: 'update',
     kind: target.kind,
     name: nameOf(target),
@@ -202,23 +259,28 @@ function write(
  * GuaranteedUpdate). With one, a stale revision is the caller's Conflict.
  */
 async function guaranteedUpdate(
-  store: Store,
-  admission: Admission,
+  ctx: WriteContext,
   target: Target,
   dryRun: boolean,
   conditional: boolean,
   next: (current: AnyResource) => unknown,
 ): Promise<AnyResource> {
-  for (let attempt = 1; ; attempt++) {
-    const current = await store.get(target.kind.kind, target.namespace, nameOf(target));
+  const { store, admission } = ctx;
+  const attemptOnce = async () => {
+    const current = servedOrNotFound(
+      await store.get(target.kind.kind, target.namespace, nameOf(target)),
+    );
     const body = next(current);
     if (!conditional && isPlainObject(body) && current.metadata.resourceVersion !== undefined) {
       const meta = isPlainObject(body['metadata']) ? body['metadata'] : {};
       body['metadata'] = { ...meta, resourceVersion: current.metadata.resourceVersion };
     }
+    const admitted = await admission.admit(updateRequest(target, body, current, ctx.user));
+    return write(store, target, admitted, dryRun);
+  };
+  for (let attempt = 1; ; attempt++) {
     try {
-      const admitted = await admission.admit(updateRequest(target, body, current));
-      return await write(store, target, admitted, dryRun);
+      return await locked(ctx, target, attemptOnce);
     } catch (err: unknown) {
       if (conditional || !isSlipwayError(err, StatusReason.Conflict) || attempt >= maxAttempts)
         throw err;
@@ -227,8 +289,7 @@ async function guaranteedUpdate(
 }
 
 function update(
-  store: Store,
-  admission: Admission,
+  ctx: WriteContext,
   target: Target,
   body: unknown,
   dryRun: boolean,
@@ -236,14 +297,11 @@ function update(
   const meta = isPlainObject(body) ? body['metadata'] : undefined;
   const conditional = isPlainObject(meta) && meta['resourceVersion'] != null;
   // Admission changes the body in place: each attempt gets its own copy.
-  return guaranteedUpdate(store, admission, target, dryRun, conditional, () =>
-    structuredClone(body),
-  );
+  return guaranteedUpdate(ctx, target, dryRun, conditional, () => structuredClone(body));
 }
 
 function patch(
-  store: Store,
-  admission: Admission,
+  ctx: WriteContext,
   target: Target,
   contentType: string | undefined,
   body: unknown,
@@ -254,7 +312,7 @@ function patch(
     throw new Error('patch type not checked by the body parser');
   const patchType: PatchType = type;
   const conditional = patchSetsResourceVersion(patchType, body);
-  return guaranteedUpdate(store, admission, target, dryRun, conditional, (current) =>
+  return guaranteedUpdate(ctx, target, dryRun, conditional, (current) =>
     applyPatch(patchType, current, body),
   );
 }

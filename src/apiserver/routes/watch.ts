@@ -4,10 +4,14 @@
 // object; a resourceVersion older than the compaction point still answers HTTP 200,
 // then one ERROR event carrying a 410 Expired Status, then the end of the stream, so
 // clients handle "too old" the same way whether it happens at the start or later.
+// What the caller may not read is left out (see Visibility below), and so are Secrets
+// of internal types.
 import type { ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { ApiVersion, StatusReason, isSlipwayError, type AnyResource } from '../../api/index.ts';
 import type { ListOptions, Store, Watch, WatchEvent, WatchOptions } from '../../store/types.ts';
+import type { ReadFilter } from '../authz.ts';
+import { isInternalSecret } from '../rbac/internal-secrets.ts';
 import { failureStatus, toSlipwayError, type Status } from '../status.ts';
 import type { ReadQuery } from '../query.ts';
 import type { Target } from './target.ts';
@@ -89,13 +93,89 @@ function startStream(reply: FastifyReply, raw: ServerResponse): void {
   raw.flushHeaders();
 }
 
+/**
+ * Which events a caller's stream carries. Hidden objects' events are dropped. Objects
+ * shown on this stream are remembered (keys only), so that a change which hides one
+ * (e.g. a Project the caller was removed from) is sent as DELETED, carrying only the
+ * object's identity, not its new content; and when the stream began with the full
+ * list, a change that reveals one is sent as ADDED.
+ *
+ * Approximation: visibility is judged when an object changes. A change of membership or
+ * grants alone (a Project edited, not the object) shows on the stream only at the
+ * object's next change; clients that must follow it at once watch Projects and relist.
+ * A stream started from a resourceVersion does not know what the client listed before:
+ * a revealed object then arrives as MODIFIED, which informers treat as an add.
+ */
+class Visibility {
+  readonly #filter: ReadFilter | undefined;
+  readonly #shown = new Set<string>();
+  #knowsAll = false;
+
+  constructor(filter: ReadFilter | undefined) {
+    this.#filter = filter;
+  }
+
+  #visible(object: AnyResource): boolean {
+    return !isInternalSecret(object) && (this.#filter === undefined || this.#filter(object));
+  }
+
+  /** The initial list, filtered; from then on the stream knows everything the client has. */
+  initial(objects: AnyResource[]): AnyResource[] {
+    this.#knowsAll = true;
+    const shown = objects.filter((object) => this.#visible(object));
+    if (this.#filter !== undefined) for (const object of shown) this.#shown.add(keyOf(object));
+    return shown;
+  }
+
+  /** The event to send for `event`, or undefined to send nothing. */
+  event(event: WatchEvent): WatchEvent | undefined {
+    if (event.type === 'BOOKMARK') return event;
+    if (this.#filter === undefined) return isInternalSecret(event.object) ? undefined : event;
+    const key = keyOf(event.object);
+    const wasShown = this.#shown.has(key);
+    if (this.#visible(event.object)) {
+      if (event.type === 'DELETED') {
+        this.#shown.delete(key);
+        return event;
+      }
+      this.#shown.add(key);
+      const added = event.type === 'MODIFIED' && this.#knowsAll && !wasShown;
+      return added ? { type: 'ADDED', object: event.object } : event;
+    }
+    if (!wasShown) return undefined;
+    this.#shown.delete(key);
+    return { type: 'DELETED', object: identityOf(event.object) };
+  }
+}
+
+function keyOf(object: AnyResource): string {
+  return `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+}
+
+/** Only what names the object: a hidden object's new content must not reach the caller. */
+function identityOf(object: AnyResource): AnyResource {
+  const { name, namespace, uid, resourceVersion } = object.metadata;
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: {
+      name,
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...(uid !== undefined ? { uid } : {}),
+      ...(resourceVersion !== undefined ? { resourceVersion } : {}),
+    },
+  };
+}
+
 export async function serveWatch(
   deps: WatchDeps,
   reply: FastifyReply,
   log: FastifyBaseLogger,
   target: Target,
   query: ReadQuery,
+  filter?: ReadFilter,
 ): Promise<void> {
+  const visibility = new Visibility(filter);
   const kind = target.kind.kind;
   const raw = reply.raw;
   // Registered before anything is awaited: a client that leaves, or a server that shuts
@@ -114,7 +194,7 @@ export async function serveWatch(
   const timer =
     query.timeoutSeconds !== undefined ? setTimeout(stop, query.timeoutSeconds * 1000) : undefined;
   try {
-    let initial: AnyResource[];
+    let initial: AnyResource[] | undefined;
     try {
       ({ watch, initial } = await openStoreWatch(deps, target, query));
     } catch (err: unknown) {
@@ -128,12 +208,14 @@ export async function serveWatch(
     streaming = true;
     startStream(reply, raw);
     if (raw.destroyed) return;
-    for (const object of initial) {
+    for (const object of initial ? visibility.initial(initial) : []) {
       if (raw.destroyed || stopped) break;
       if (!raw.write(wireLine({ type: 'ADDED', object }))) await drained(raw);
     }
-    for await (const event of watch) {
+    for await (const received of watch) {
       if (raw.destroyed) break;
+      const event = visibility.event(received);
+      if (event === undefined) continue;
       const line = wireLine(event.type === 'BOOKMARK' ? bookmark(kind, event) : event);
       if (!raw.write(line)) await drained(raw);
     }
@@ -155,13 +237,14 @@ export async function serveWatch(
 
 /**
  * The store watch for a request, and the objects to send first as ADDED: without a
- * resourceVersion (or with "0") the current list, then every change after it.
+ * resourceVersion (or with "0") the current list, then every change after it
+ * (`initial` is undefined when the client gave a resourceVersion).
  */
 async function openStoreWatch(
   deps: WatchDeps,
   target: Target,
   query: ReadQuery,
-): Promise<{ watch: Watch; initial: AnyResource[] }> {
+): Promise<{ watch: Watch; initial: AnyResource[] | undefined }> {
   const kind = target.kind.kind;
   const selection: ListOptions = {};
   if (target.namespace !== undefined) selection.namespace = target.namespace;
@@ -175,7 +258,7 @@ async function openStoreWatch(
     .join(',');
   if (fieldSelector !== '') selection.fieldSelector = fieldSelector;
 
-  let initial: AnyResource[] = [];
+  let initial: AnyResource[] | undefined;
   let from = query.resourceVersion;
   if (from === undefined || from === '0') {
     const current = await deps.store.list(kind, selection);
