@@ -1,5 +1,6 @@
 // The embedded demo: a global `sim` Credential and K3s ClusterTemplates on the
-// simulated provider, so a fresh `npm start` can build clusters with no hypervisor.
+// simulated provider, so a fresh `npm start` can build clusters with no hypervisor, and
+// a `demo` Project granted them (with a quota) for trying self-service.
 // Objects are created when missing and never overwritten: edits an admin made stay.
 import type { AnyResource } from '../api/meta.ts';
 import { ApiVersion, SystemNamespace } from '../api/meta.ts';
@@ -74,6 +75,20 @@ export function demoObjects(): AnyResource[] {
     template('sim-k3s-single-1-31', 'v1.31.4+k3s1', 1, []),
     template('sim-k3s-ha', 'v1.30.8+k3s1', 3, ['sim-k3s-ha-1-31']),
     template('sim-k3s-ha-1-31', 'v1.31.4+k3s1', 3, []),
+    {
+      apiVersion: ApiVersion,
+      kind: 'Project',
+      metadata: { name: 'demo', labels: { 'slipway.dev/demo': 'true' } },
+      spec: {
+        displayName: 'Demo project',
+        description: 'Simulated clusters for trying Slipway; add members to let others in.',
+        members: [],
+        templates: ['*'],
+        credentials: ['sim'],
+        quota: { clusters: 5, machines: 30, vcpu: 60, memoryMiB: 122_880, diskGiB: 600 },
+        quotaLimit: { clusters: 10, machines: 60, vcpu: 120, memoryMiB: 245_760, diskGiB: 1200 },
+      },
+    },
   ];
 }
 
