@@ -6,6 +6,15 @@ import type { ReactNode } from 'react';
 import { ClusterCreatePage } from './pages/cluster-create.tsx';
 import { ClusterDetailPage } from './pages/cluster-detail.tsx';
 import { ClustersPage } from './pages/clusters.tsx';
+// Admin and account pages (pages/admin, pages/account).
+import { AccountPage } from './pages/account/account.tsx';
+import { AuditPage } from './pages/admin/audit.tsx';
+import { IPPoolsPage } from './pages/admin/ip-pools.tsx';
+import * as adminPaths from './pages/admin/paths.ts';
+import { ProjectDetailPage } from './pages/admin/project-detail.tsx';
+import { ProjectsPage } from './pages/admin/projects.tsx';
+import { TemplatesPage } from './pages/admin/templates.tsx';
+import { UsersPage } from './pages/admin/users.tsx';
 
 export interface PageRoute {
   /** Path pattern; `:name` segments become params. The first match wins. */
@@ -39,5 +48,51 @@ export const routes: PageRoute[] = [
     path: '/projects/:project/clusters/:name',
     title: 'Cluster',
     render: ({ project = '', name = '' }) => <ClusterDetailPage namespace={project} name={name} />,
+  },
+  // Admin and account pages: projects and the account for everyone, the rest for admins.
+  {
+    path: adminPaths.projectsPath,
+    title: 'Projects',
+    nav: 'Projects',
+    render: () => <ProjectsPage />,
+  },
+  {
+    path: `${adminPaths.projectsPath}/:name`,
+    title: 'Project',
+    render: ({ name = '' }) => <ProjectDetailPage name={name} />,
+  },
+  {
+    path: adminPaths.templatesPath,
+    title: 'Templates and credentials',
+    nav: 'Templates',
+    admin: true,
+    render: () => <TemplatesPage />,
+  },
+  {
+    path: adminPaths.ipPoolsPath,
+    title: 'IP pools',
+    nav: 'IP pools',
+    admin: true,
+    render: () => <IPPoolsPage />,
+  },
+  {
+    path: adminPaths.usersPath,
+    title: 'Users',
+    nav: 'Users',
+    admin: true,
+    render: () => <UsersPage />,
+  },
+  {
+    path: adminPaths.auditPath,
+    title: 'Audit log',
+    nav: 'Audit log',
+    admin: true,
+    render: () => <AuditPage />,
+  },
+  {
+    path: adminPaths.accountPath,
+    title: 'My account',
+    nav: 'My account',
+    render: () => <AccountPage />,
   },
 ];

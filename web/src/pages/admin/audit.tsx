@@ -1,0 +1,209 @@
+// The audit log for administrators: newest first, filtered by user, namespace, verb,
+// resource and start time, a page at a time ("Load more" follows the server's `continue`).
+import { useEffect, useState, type FormEvent } from 'react';
+import { apiJson, queryString } from '../../api/client.ts';
+import { useAction } from '../../components/admin/action.ts';
+import '../../components/admin/admin.css';
+import { SelectField, TextField } from '../../components/admin/fields.tsx';
+import type { AuditEvent, AuditEventList } from '../../components/admin/types.ts';
+import { ErrorNotice, Loading, Notice } from '../../components/notice.tsx';
+
+export const auditEventsPath = '/apis/audit.slipway.dev/v1alpha1/auditevents';
+
+const pageSize = '50';
+
+const verbs = [
+  '',
+  'create',
+  'update',
+  'patch',
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'watch',
+  'post',
+  'put',
+];
+
+export interface AuditFilters {
+  user: string;
+  namespace: string;
+  verb: string;
+  resource: string;
+  /** `datetime-local` text (the browser's time zone); empty for no limit. */
+  since: string;
+}
+
+const noFilters: AuditFilters = { user: '', namespace: '', verb: '', resource: '', since: '' };
+
+/** The query for one page: filters given, `since` as RFC 3339, and where to continue. */
+export function auditQuery(
+  filters: AuditFilters,
+  next?: string,
+): Record<string, string | undefined> {
+  const given = (value: string) => (value.trim() === '' ? undefined : value.trim());
+  const since = given(filters.since);
+  const sinceDate = since === undefined ? undefined : new Date(since);
+  return {
+    user: given(filters.user),
+    namespace: given(filters.namespace),
+    verb: given(filters.verb),
+    resource: given(filters.resource),
+    since:
+      sinceDate === undefined || Number.isNaN(sinceDate.getTime())
+        ? since
+        : sinceDate.toISOString(),
+    limit: pageSize,
+    continue: next,
+  };
+}
+
+function target(event: AuditEvent): string {
+  if (!event.resource) return event.path;
+  const sub = event.subresource ? `/${event.subresource}` : '';
+  const name = event.name ? `/${event.name}` : '';
+  return `${event.resource}${sub}${name}`;
+}
+
+function EventRows({ items }: { items: AuditEvent[] }) {
+  return (
+    <div className="table-scroll">
+      <table className="cards" data-testid="audit-events">
+        <caption className="visually-hidden">Audit events, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">User</th>
+            <th scope="col">Verb</th>
+            <th scope="col">Resource</th>
+            <th scope="col">Namespace</th>
+            <th scope="col">Result</th>
+            <th scope="col">From</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((e) => (
+            <tr
+              key={e.id}
+              data-verb={e.verb}
+              data-resource={e.resource ?? ''}
+              data-name={e.name ?? ''}
+            >
+              <td data-label="Time">
+                <time dateTime={e.time}>{new Date(e.time).toLocaleString()}</time>
+              </td>
+              <td data-label="User">{e.user}</td>
+              <td data-label="Verb">
+                {e.verb}
+                {e.dryRun && <span className="muted"> (dry run)</span>}
+              </td>
+              <td data-label="Resource">
+                <code>{target(e)}</code>
+              </td>
+              <td data-label="Namespace">{e.namespace ?? '—'}</td>
+              <td data-label="Result">
+                <span className={e.result === 'allowed' ? 'status-true' : 'status-false'}>
+                  {e.result} {e.code}
+                </span>
+                {e.message && <div className="help">{e.message}</div>}
+              </td>
+              <td data-label="From">
+                <span title={e.userAgent}>{e.sourceIP ?? '—'}</span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function AuditPage() {
+  const [draft, setDraft] = useState<AuditFilters>(noFilters);
+  const [filters, setFilters] = useState<AuditFilters>(noFilters);
+  const [items, setItems] = useState<AuditEvent[] | undefined>();
+  const [next, setNext] = useState<string | undefined>();
+  const load = useAction();
+  const { run } = load;
+
+  const fetchPage = (applied: AuditFilters, from?: string) =>
+    apiJson<AuditEventList>('GET', auditEventsPath + queryString(auditQuery(applied, from)));
+
+  useEffect(() => {
+    setItems(undefined);
+    setNext(undefined);
+    void run(async () => {
+      const page = await fetchPage(filters);
+      setItems(page.items);
+      setNext(page.metadata.continue);
+    });
+  }, [filters, run]);
+
+  const loadMore = () =>
+    void load.run(async () => {
+      const page = await fetchPage(filters, next);
+      setItems((previous) => [...(previous ?? []), ...page.items]);
+      setNext(page.metadata.continue);
+    });
+
+  const apply = (event: FormEvent) => {
+    event.preventDefault();
+    setFilters({ ...draft });
+  };
+  const set = (key: keyof AuditFilters) => (value: string) =>
+    setDraft((d) => ({ ...d, [key]: value }));
+  // The server names a bad filter in its message ("query parameter since must be …").
+  const sinceProblem = load.error?.message.includes('since') ? [load.error.message] : undefined;
+
+  return (
+    <section aria-labelledby="audit-title">
+      <h1 id="audit-title">Audit log</h1>
+      <form className="panel filters" aria-label="Filters" onSubmit={apply}>
+        <TextField id="audit-user" label="User" value={draft.user} onValue={set('user')} />
+        <TextField
+          id="audit-namespace"
+          label="Namespace"
+          value={draft.namespace}
+          onValue={set('namespace')}
+        />
+        <SelectField
+          id="audit-verb"
+          label="Verb"
+          value={draft.verb}
+          onValue={set('verb')}
+          options={verbs.map((v) => ({ value: v, label: v === '' ? 'any' : v }))}
+        />
+        <TextField
+          id="audit-resource"
+          label="Resource"
+          value={draft.resource}
+          onValue={set('resource')}
+          placeholder="projects"
+        />
+        <TextField
+          id="audit-since"
+          label="Since"
+          type="datetime-local"
+          value={draft.since}
+          onValue={set('since')}
+          errors={sinceProblem}
+        />
+        <div className="field">
+          <button type="submit">Apply filters</button>
+        </div>
+      </form>
+      {!sinceProblem && <ErrorNotice error={load.error} title="Could not load the audit log" />}
+      {items === undefined && load.busy && <Loading what="audit events" />}
+      {items?.length === 0 && <Notice kind="empty">No audit events match these filters.</Notice>}
+      {items !== undefined && items.length > 0 && <EventRows items={items} />}
+      {next !== undefined && (
+        <div className="actions">
+          <button type="button" className="secondary" disabled={load.busy} onClick={loadMore}>
+            {load.busy ? 'Loading…' : 'Load more'}
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}

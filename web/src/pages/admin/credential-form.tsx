@@ -1,0 +1,253 @@
+// An administrator adds a Credential: non-secret provider settings as YAML, and secret
+// values that are only ever written. The page creates a Secret (type
+// slipway.dev/credential, in the credential's namespace as the controllers require) with
+// the values as stringData, then the Credential naming it in spec.secretRef. Nothing
+// reads the values back; the list shows only that a secret is set.
+import { useState, type FormEvent } from 'react';
+import { api } from '../../api/client.ts';
+import { systemNamespace } from '../../api/types.ts';
+import { useAction } from '../../components/admin/action.ts';
+import { placeErrors } from '../../components/admin/errors.ts';
+import { FormErrors } from '../../components/admin/form-errors.tsx';
+import { SelectField, TextAreaField, TextField } from '../../components/admin/fields.tsx';
+import { parseObject } from '../../components/admin/structured.ts';
+import { FieldError } from '../../components/notice.tsx';
+import { providers } from './template-form.tsx';
+
+/** Secret keys each provider reads (docs/providers/*.md), offered as the first rows. */
+const secretKeys: Record<string, string[]> = {
+  proxmox: ['tokenSecret', 'sshPrivateKey'],
+};
+
+const fields = [
+  'metadata.name',
+  'metadata.namespace',
+  'spec.provider',
+  'spec.description',
+  'spec.config',
+  'secret',
+];
+
+interface SecretRow {
+  key: string;
+  value: string;
+}
+
+/** The Secret a credential's values go to: named after it, so each has its own. */
+export function credentialSecretName(credential: string): string {
+  return `${credential}-credential`;
+}
+
+function SecretRows(props: {
+  rows: SecretRow[];
+  onRows: (rows: SecretRow[]) => void;
+  errors: string[] | undefined;
+}) {
+  const { rows, onRows } = props;
+  const set = (i: number, change: Partial<SecretRow>) =>
+    onRows(rows.map((row, j) => (j === i ? { ...row, ...change } : row)));
+  return (
+    <fieldset className="group" aria-describedby="credential-secret-help">
+      <legend>Secret values (write-only)</legend>
+      <p className="help" id="credential-secret-help">
+        Sent once to the server and kept encrypted; never shown again, not even here. Multi-line
+        values (SSH keys) may be pasted.
+      </p>
+      {rows.map((row, i) => (
+        <div className="secret-row" key={i}>
+          <div className="field">
+            <label htmlFor={`credential-secret-key-${i}`}>Key</label>
+            <input
+              id={`credential-secret-key-${i}`}
+              value={row.key}
+              autoComplete="off"
+              onChange={(e) => set(i, { key: e.target.value })}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={`credential-secret-value-${i}`}>Value</label>
+            <textarea
+              id={`credential-secret-value-${i}`}
+              className="secret-value"
+              rows={1}
+              autoComplete="off"
+              spellCheck={false}
+              value={row.value}
+              onChange={(e) => set(i, { value: e.target.value })}
+            />
+          </div>
+          <button
+            type="button"
+            className="secondary small"
+            aria-label={`Remove secret value ${row.key || i + 1}`}
+            onClick={() => onRows(rows.filter((_, j) => j !== i))}
+          >
+            Remove
+          </button>
+        </div>
+      ))}
+      <button
+        type="button"
+        className="secondary small"
+        onClick={() => onRows([...rows, { key: '', value: '' }])}
+      >
+        Add a value
+      </button>
+      <FieldError id="credential-secret-error" messages={props.errors ?? []} />
+    </fieldset>
+  );
+}
+
+function rowsFor(provider: string): SecretRow[] {
+  return (secretKeys[provider] ?? []).map((key) => ({ key, value: '' }));
+}
+
+export function CredentialForm(props: { onDone: () => void }) {
+  const [name, setName] = useState('');
+  const [namespace, setNamespace] = useState(systemNamespace);
+  const [provider, setProvider] = useState('proxmox');
+  const [description, setDescription] = useState('');
+  const [configText, setConfigText] = useState('');
+  const [rows, setRows] = useState<SecretRow[]>(rowsFor('proxmox'));
+  const action = useAction();
+
+  const config = parseObject(configText);
+  const filled = rows.filter((r) => r.key.trim() !== '' || r.value !== '');
+  const rowProblems = filled.some((r) => r.key.trim() === '')
+    ? ['every value needs a key']
+    : new Set(filled.map((r) => r.key.trim())).size !== filled.length
+      ? ['a key is given twice']
+      : [];
+  const placed = placeErrors(action.error, fields, 'metadata.name');
+  const errors = (field: string) => placed.byField[field];
+
+  const chooseProvider = (value: string) => {
+    setProvider(value);
+    if (rows.every((r) => r.value === '')) setRows(rowsFor(value));
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!config.ok || rowProblems.length > 0) return;
+    const values = filled.filter((r) => r.value !== '');
+    const secretName = credentialSecretName(name);
+    const spec: Record<string, unknown> = { provider };
+    if (description !== '') spec['description'] = description;
+    if (config.value) spec['config'] = config.value;
+    if (values.length > 0) spec['secretRef'] = { name: secretName };
+    const done = await action.run(async () => {
+      if (values.length > 0) {
+        await api.create(
+          { plural: 'secrets', namespace },
+          {
+            apiVersion: 'slipway.dev/v1alpha1',
+            kind: 'Secret',
+            metadata: { name: secretName, namespace },
+            type: 'slipway.dev/credential',
+            stringData: Object.fromEntries(values.map((r) => [r.key.trim(), r.value])),
+          },
+        );
+      }
+      try {
+        await api.create(
+          { plural: 'credentials', namespace },
+          {
+            apiVersion: 'slipway.dev/v1alpha1',
+            kind: 'Credential',
+            metadata: { name, namespace },
+            spec,
+          },
+        );
+      } catch (err: unknown) {
+        // Leave no orphan Secret behind a Credential that was refused.
+        if (values.length > 0) {
+          await api
+            .delete({ plural: 'secrets', namespace, name: secretName })
+            .catch(() => undefined);
+        }
+        throw err;
+      }
+    });
+    if (done) {
+      setRows(rowsFor(provider));
+      props.onDone();
+    }
+  };
+
+  return (
+    <form
+      className="panel form-panel"
+      aria-labelledby="credential-form-title"
+      onSubmit={(e) => void submit(e)}
+      noValidate
+    >
+      <h2 id="credential-form-title">New credential</h2>
+      <FormErrors
+        error={action.error}
+        other={placed.other}
+        title="The credential was not created"
+      />
+      <div className="form-grid">
+        <TextField
+          id="credential-name"
+          label="Name"
+          required
+          value={name}
+          onValue={setName}
+          help={name ? `Values go to Secret ${credentialSecretName(name)}.` : undefined}
+          errors={errors('metadata.name')}
+        />
+        <TextField
+          id="credential-namespace"
+          label="Namespace"
+          required
+          value={namespace}
+          onValue={setNamespace}
+          errors={errors('metadata.namespace')}
+        />
+        <SelectField
+          id="credential-provider"
+          label="Provider"
+          value={provider}
+          onValue={chooseProvider}
+          options={providers.map((p) => ({ value: p, label: p }))}
+          errors={errors('spec.provider')}
+        />
+        <TextField
+          id="credential-description"
+          label="Description"
+          value={description}
+          onValue={setDescription}
+          errors={errors('spec.description')}
+        />
+        <div className="wide">
+          <TextAreaField
+            id="credential-config"
+            label="Settings (YAML or JSON, not secret)"
+            rows={5}
+            value={configText}
+            onValue={setConfigText}
+            placeholder={'url: https://pve1.example.net:8006\ntokenId: slipway@pve!k8s'}
+            help="Endpoint, user or token id, certificate fingerprint: see the provider's page in docs/providers."
+            errors={[...(config.ok ? [] : [config.message]), ...(errors('spec.config') ?? [])]}
+          />
+        </div>
+        <div className="wide">
+          <SecretRows
+            rows={rows}
+            onRows={setRows}
+            errors={[...rowProblems, ...(errors('secret') ?? [])]}
+          />
+        </div>
+      </div>
+      <div className="actions">
+        <button type="button" className="secondary" onClick={props.onDone}>
+          Cancel
+        </button>
+        <button type="submit" disabled={action.busy || !config.ok || rowProblems.length > 0}>
+          {action.busy ? 'Creating…' : 'Create credential'}
+        </button>
+      </div>
+    </form>
+  );
+}

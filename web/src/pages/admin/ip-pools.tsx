@@ -1,0 +1,109 @@
+// IP pools and how full they are, live: total, allocated and free from each pool's
+// status, and who holds each address.
+import { useLiveList } from '../../api/hooks.ts';
+import '../../components/admin/admin.css';
+import type { IPPool } from '../../components/admin/types.ts';
+import { condition } from '../../components/format.tsx';
+import { ErrorNotice, Loading, Notice } from '../../components/notice.tsx';
+
+function Usage({ pool }: { pool: IPPool }) {
+  const { total, allocated, free } = pool.status ?? {};
+  if (total === undefined) return <span className="muted">not counted yet</span>;
+  const used = allocated ?? 0;
+  return (
+    <>
+      <meter
+        className="usage-bar"
+        min={0}
+        max={Math.max(total, 1)}
+        value={used}
+        high={Math.max(total, 1) * 0.9}
+        aria-label={`${pool.metadata.name}: ${used} of ${total} addresses allocated`}
+      />
+      <span>
+        {used} of {total} allocated, {free ?? total - used} free
+      </span>
+    </>
+  );
+}
+
+function Allocations({ pool }: { pool: IPPool }) {
+  const entries = Object.entries(pool.status?.allocations ?? {});
+  if (entries.length === 0) return null;
+  return (
+    <details>
+      <summary>Allocations ({entries.length})</summary>
+      <ul>
+        {entries
+          .sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }))
+          .map(([address, a]) => (
+            <li key={address}>
+              <code>{address}</code> — {a.claimRef.kind} {a.namespace}/{a.claimRef.name}
+            </li>
+          ))}
+      </ul>
+    </details>
+  );
+}
+
+export function IPPoolsPage() {
+  const { items, error } = useLiveList<IPPool>({ plural: 'ippools' });
+  return (
+    <section aria-labelledby="ippools-title">
+      <h1 id="ippools-title">IP pools</h1>
+      <ErrorNotice error={error} title="Could not load the IP pools" />
+      {items === undefined && !error && <Loading what="IP pools" />}
+      {items?.length === 0 && (
+        <Notice kind="empty">
+          No IP pools. Machines get their addresses by DHCP unless a cluster names a pool (see
+          docs/ipam.md).
+        </Notice>
+      )}
+      {items !== undefined && items.length > 0 && (
+        <div className="table-scroll">
+          <table className="cards" data-testid="ippools">
+            <caption className="visually-hidden">IP pools</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Addresses</th>
+                <th scope="col">Gateway</th>
+                <th scope="col">Usage</th>
+                <th scope="col">Valid</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((pool) => {
+                const valid = condition(pool.status?.conditions, 'Valid');
+                return (
+                  <tr key={pool.metadata.name} data-pool={pool.metadata.name}>
+                    <th scope="row">{pool.metadata.name}</th>
+                    <td data-label="Addresses">
+                      {pool.spec.addresses.join(', ')} /{pool.spec.prefix}
+                      {(pool.spec.excludes ?? []).length > 0 && (
+                        <div className="help">excluding {pool.spec.excludes?.join(', ')}</div>
+                      )}
+                    </td>
+                    <td data-label="Gateway">{pool.spec.gateway ?? '—'}</td>
+                    <td data-label="Usage">
+                      <Usage pool={pool} />
+                      <Allocations pool={pool} />
+                    </td>
+                    <td data-label="Valid">
+                      <span className={`status-${(valid?.status ?? 'unknown').toLowerCase()}`}>
+                        {valid?.status ?? 'Unknown'}
+                      </span>
+                      {valid?.status === 'False' && valid.message && (
+                        <div className="field-error">{valid.message}</div>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,125 @@
+// One project: summary and conditions, members, quota against usage, grants and
+// lifetime. What the caller may change follows their role (administrators everything,
+// owners members and quota, others nothing); the server has the last word.
+import { useRef, useState, type FormEvent } from 'react';
+import { api } from '../../api/client.ts';
+import { useLiveList } from '../../api/hooks.ts';
+import { roleIn, useAuth, useUser } from '../../auth.tsx';
+import { useAction } from '../../components/admin/action.ts';
+import '../../components/admin/admin.css';
+import type { FullProject } from '../../components/admin/types.ts';
+import { ErrorNotice, Loading, Notice } from '../../components/notice.tsx';
+import { Link, navigate } from '../../router.tsx';
+import { clustersPath } from '../../routes.tsx';
+import { projectsPath } from './paths.ts';
+import { ProjectMembers } from './project-members.tsx';
+import { ProjectPolicy } from './project-policy.tsx';
+import { ProjectQuota } from './project-quota.tsx';
+
+function DeleteProject({ name }: { name: string }) {
+  const { refresh } = useAuth();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [typed, setTyped] = useState('');
+  const action = useAction();
+  const confirm = async (event: FormEvent) => {
+    event.preventDefault();
+    if (typed !== name) return;
+    if (await action.run(() => api.delete({ plural: 'projects', name }))) {
+      dialog.current?.close();
+      void refresh();
+      navigate(projectsPath);
+    }
+  };
+  return (
+    <>
+      <button type="button" className="danger" onClick={() => dialog.current?.showModal()}>
+        Delete project
+      </button>
+      <dialog ref={dialog} aria-labelledby="delete-project-title" onClose={() => setTyped('')}>
+        <form onSubmit={(e) => void confirm(e)}>
+          <h2 id="delete-project-title">Delete project {name}?</h2>
+          <p>
+            Its namespace goes with it, and every cluster in it is destroyed. Type the project’s
+            name to confirm.
+          </p>
+          <label htmlFor="delete-project-confirm">Project name</label>
+          <input
+            id="delete-project-confirm"
+            autoComplete="off"
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+          />
+          <ErrorNotice error={action.error} />
+          <div className="actions">
+            <button type="button" className="secondary" onClick={() => dialog.current?.close()}>
+              Cancel
+            </button>
+            <button type="submit" className="danger" disabled={typed !== name || action.busy}>
+              Delete
+            </button>
+          </div>
+        </form>
+      </dialog>
+    </>
+  );
+}
+
+export function ProjectDetailPage({ name }: { name: string }) {
+  const user = useUser();
+  const { items, error } = useLiveList<FullProject>({ plural: 'projects' });
+  const project = items?.find((p) => p.metadata.name === name);
+  const role = roleIn(user, name);
+  const admin = role === 'admin';
+  const owner = role === 'owner';
+
+  return (
+    <section aria-labelledby="project-title" className="stack">
+      <div className="page-header">
+        <div>
+          <p className="breadcrumb">
+            <Link to={projectsPath}>Projects</Link> /
+          </p>
+          <h1 id="project-title">{project?.spec.displayName ?? name}</h1>
+        </div>
+        <div className="row-actions">
+          <Link className="button secondary" to={clustersPath(name)}>
+            Clusters
+          </Link>
+          {admin && project && <DeleteProject name={name} />}
+        </div>
+      </div>
+      <ErrorNotice error={error} title="Could not load the project" />
+      {items === undefined && !error && <Loading what="the project" />}
+      {items !== undefined && !project && (
+        <Notice kind="error">There is no project {name}, or you are not one of its members.</Notice>
+      )}
+      {project && (
+        <>
+          <section className="panel" aria-labelledby="summary-title">
+            <h2 id="summary-title">Summary</h2>
+            <dl className="summary">
+              <dt>Name</dt>
+              <dd>{name}</dd>
+              <dt>Description</dt>
+              <dd>{project.spec.description ?? '—'}</dd>
+              <dt>Your role</dt>
+              <dd>{role ?? 'none'}</dd>
+              {(project.status?.conditions ?? []).map((c) => (
+                <div key={c.type} style={{ display: 'contents' }}>
+                  <dt>{c.type}</dt>
+                  <dd className={`status-${c.status.toLowerCase()}`}>
+                    {c.status}
+                    {c.message ? ` — ${c.message}` : ''}
+                  </dd>
+                </div>
+              ))}
+            </dl>
+          </section>
+          <ProjectMembers project={project} editable={admin || owner} />
+          <ProjectQuota project={project} editQuota={admin || owner} editLimit={admin} />
+          <ProjectPolicy project={project} editable={admin} />
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,155 @@
+// A project's quota against its usage. Owners change the quota within the limit an
+// administrator set; administrators change both. The server enforces it and its refusal
+// shows beside the fields. An empty box is "no quota" (falls back to the limit).
+import { useEffect, useState, type FormEvent } from 'react';
+import { api } from '../../api/client.ts';
+import { useAction } from '../../components/admin/action.ts';
+import { placeErrors } from '../../components/admin/errors.ts';
+import { FormErrors } from '../../components/admin/form-errors.tsx';
+import { quotaResources, type FullProject, type Quota } from '../../components/admin/types.ts';
+import { FieldError } from '../../components/notice.tsx';
+
+type Draft = Record<keyof Quota, string>;
+
+function draftOf(quota: Quota | undefined): Draft {
+  const text = (v: number | undefined) => (v === undefined ? '' : String(v));
+  return {
+    clusters: text(quota?.clusters),
+    machines: text(quota?.machines),
+    vcpu: text(quota?.vcpu),
+    memoryMiB: text(quota?.memoryMiB),
+    diskGiB: text(quota?.diskGiB),
+  };
+}
+
+/** A merge patch of a quota: numbers, and null for the boxes left empty (removes them). */
+export function quotaPatch(draft: Draft): Record<string, number | null> {
+  const patch: Record<string, number | null> = {};
+  for (const { key } of quotaResources) {
+    const text = draft[key].trim();
+    patch[key] = text === '' ? null : Number(text);
+  }
+  return patch;
+}
+
+function badNumbers(draft: Draft): string[] {
+  return quotaResources
+    .filter(({ key }) => draft[key].trim() !== '' && !/^\d+$/.test(draft[key].trim()))
+    .map(({ label }) => `${label} must be a whole number ≥ 0`);
+}
+
+export function ProjectQuota(props: {
+  project: FullProject;
+  editQuota: boolean;
+  editLimit: boolean;
+}) {
+  const { project } = props;
+  const name = project.metadata.name;
+  const version = project.metadata.resourceVersion;
+  const [quota, setQuota] = useState<Draft>(draftOf(project.spec.quota));
+  const [limit, setLimit] = useState<Draft>(draftOf(project.spec.quotaLimit));
+  const [dirty, setDirty] = useState(false);
+  const action = useAction();
+  // Follow the live object until the user starts editing.
+  useEffect(() => {
+    if (!dirty) {
+      setQuota(draftOf(project.spec.quota));
+      setLimit(draftOf(project.spec.quotaLimit));
+    }
+  }, [version, dirty]);
+
+  const placed = placeErrors(action.error, ['spec.quota', 'spec.quotaLimit'], 'spec.quota');
+  const problems = [...badNumbers(quota), ...(props.editLimit ? badNumbers(limit) : [])];
+  const usage = project.status?.usage ?? {};
+  const editable = props.editQuota || props.editLimit;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (problems.length > 0) return;
+    const spec: Record<string, unknown> = { quota: quotaPatch(quota) };
+    if (props.editLimit) spec['quotaLimit'] = quotaPatch(limit);
+    if (await action.run(() => api.mergePatch({ plural: 'projects', name }, { spec }))) {
+      setDirty(false);
+    }
+  };
+  const input = (which: 'quota' | 'limit', key: keyof Quota, label: string) => {
+    const draft = which === 'quota' ? quota : limit;
+    const set = which === 'quota' ? setQuota : setLimit;
+    const field = which === 'quota' ? 'spec.quota' : 'spec.quotaLimit';
+    const invalid = (placed.byField[field]?.length ?? 0) > 0;
+    return (
+      <input
+        id={`${which}-${key}`}
+        inputMode="numeric"
+        aria-label={`${which === 'quota' ? 'Quota' : 'Limit'}: ${label}`}
+        aria-invalid={invalid ? true : undefined}
+        aria-describedby={invalid ? `${which}-error` : undefined}
+        value={draft[key]}
+        placeholder="none"
+        onChange={(e) => {
+          setDirty(true);
+          set({ ...draft, [key]: e.target.value });
+        }}
+      />
+    );
+  };
+
+  return (
+    <section className="panel" aria-labelledby="quota-title">
+      <h2 id="quota-title">Quota and usage</h2>
+      <form onSubmit={(e) => void submit(e)} noValidate>
+        <FormErrors error={action.error} other={placed.other} title="The quota was not changed" />
+        <div className="table-scroll">
+          <table className="cards" data-testid="quota">
+            <caption className="visually-hidden">Quota of {name}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Resource</th>
+                <th scope="col">Used</th>
+                <th scope="col">Quota</th>
+                <th scope="col">Limit</th>
+              </tr>
+            </thead>
+            <tbody>
+              {quotaResources.map(({ key, label }) => {
+                const effective = project.spec.quota?.[key] ?? project.spec.quotaLimit?.[key];
+                const over = effective !== undefined && (usage[key] ?? 0) > effective;
+                return (
+                  <tr key={key} data-resource={key}>
+                    <th scope="row">{label}</th>
+                    <td data-label="Used" className={over ? 'status-false' : undefined}>
+                      {usage[key] ?? 0}
+                      {effective !== undefined && ` of ${effective}`}
+                    </td>
+                    <td data-label="Quota">
+                      {props.editQuota
+                        ? input('quota', key, label)
+                        : (project.spec.quota?.[key] ?? '—')}
+                    </td>
+                    <td data-label="Limit">
+                      {props.editLimit
+                        ? input('limit', key, label)
+                        : (project.spec.quotaLimit?.[key] ?? 'none')}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+        <FieldError
+          id="quota-error"
+          messages={[...problems, ...(placed.byField['spec.quota'] ?? [])]}
+        />
+        <FieldError id="limit-error" messages={placed.byField['spec.quotaLimit'] ?? []} />
+        {editable && (
+          <div className="actions">
+            <button type="submit" disabled={action.busy || !dirty || problems.length > 0}>
+              {action.busy ? 'Saving…' : 'Save quota'}
+            </button>
+          </div>
+        )}
+      </form>
+    </section>
+  );
+}
