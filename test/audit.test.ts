@@ -27,6 +27,7 @@ import {
 } from '../src/apiserver/test-support.ts';
 import { openSqliteAuditLog, type SqliteAuditLog } from '../src/audit/sqlite-audit-log.ts';
 import type { AuditEvent } from '../src/audit/types.ts';
+import { slipway } from '../src/cli/run-cli.test-support.ts';
 
 const viewerToken = 'viewer-token-for-bob';
 const secretValue = 'hunter2-SECRET-VALUE-7f3a9c';
@@ -201,6 +202,39 @@ describe('audit log', () => {
         'list secrets/ * 200',
         'watch secrets/ default 200',
       ],
+    );
+  });
+
+  it('is shown by `slipway audit`, filtered and newest first', async () => {
+    const env = { SLIPWAY_SERVER: url, SLIPWAY_TOKEN: testToken };
+    const run = await slipway(undefined, ['audit', '--user', 'bob', '--since', '1h'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trimEnd().split('\n');
+    assert.match(lines[0] ?? '', /^TIME\s+USER\s+VERB\s+TARGET\s+NAMESPACE\s+CODE\s+RESULT/);
+    assert.equal(lines.length, 2, run.stdout);
+    assert.match(
+      lines[1] ?? '',
+      /bob\s+patch\s+clusterdeployments\/audited\s+default\s+403\s+denied/,
+    );
+
+    const json = await slipway(undefined, ['audit', '--limit', '2', '-o', 'json'], { env });
+    assert.equal(json.code, 0, json.stderr);
+    const items = JSON.parse(json.stdout) as AuditEvent[];
+    assert.equal(items.length, 2);
+    assert.ok(Date.parse(items[0]?.time ?? '') >= Date.parse(items[1]?.time ?? ''));
+
+    const future = await slipway(undefined, ['audit', '--since', '2999-01-01T00:00:00Z'], { env });
+    assert.equal(future.stdout, 'No audit entries found.\n');
+    const bad = await slipway(undefined, ['audit', '--since', 'yesterday'], { env });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--since: "yesterday" is neither an RFC 3339 time nor a duration/);
+    const refused = await slipway(undefined, ['audit'], {
+      env: { SLIPWAY_SERVER: url, SLIPWAY_TOKEN: viewerToken },
+    });
+    assert.notEqual(refused.code, 0);
+    assert.match(
+      refused.stderr,
+      /Forbidden.*User "bob" cannot get path "\/apis\/audit.slipway.dev/,
     );
   });
 

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerApiResources } from './commands/api-resources.ts';
 import { registerApply } from './commands/apply.ts';
+import { registerAudit } from './commands/audit-log.ts';
 import { registerCreate } from './commands/create.ts';
 import { registerDelete } from './commands/delete.ts';
 import { registerDescribe } from './commands/describe.ts';
@@ -48,6 +49,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerKubeconfig(program, ctx);
   registerDiff(program, ctx);
   registerApiResources(program, ctx);
+  registerAudit(program, ctx);
   registerVersion(program, ctx);
   registerRotateEncryptionKey(program, ctx);
   return program;
