@@ -7,7 +7,13 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { kinds } from './api/registry.ts';
-import { bearerTokenAuthenticator, ensureAdminToken } from './apiserver/authn.ts';
+import {
+  apiTokenAuthenticator,
+  bearerTokenAuthenticator,
+  ensureAdminToken,
+  firstAuthenticator,
+  sessionAuthenticator,
+} from './apiserver/authn.ts';
 import { buildApiServer } from './apiserver/server.ts';
 import { openSqliteAuditLog } from './audit/sqlite-audit-log.ts';
 import { ensureServingCertificate } from './apiserver/tls.ts';
@@ -17,6 +23,7 @@ import { seedDemo } from './demo/seed.ts';
 import { createMetrics } from './metrics/registry.ts';
 import { instrumentStore } from './metrics/store-instrumentation.ts';
 import type { LatencyProfileName } from './providers/infrastructure/sim/latency.ts';
+import { startIdentity } from './identity/identity.ts';
 import { Compactor } from './store/compactor.ts';
 import { GarbageCollector } from './store/garbage-collector.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
@@ -46,6 +53,10 @@ export interface RunningServer {
   /** Base URL clients use, e.g. `https://127.0.0.1:6443`. */
   url: string;
   adminTokenPath: string;
+  /** Where the first admin's password is kept (DATA/admin.password). */
+  adminPasswordPath: string;
+  /** The first admin's password, only on the start that created it: print it once, never log it. */
+  firstAdminPassword?: string;
   /** SHA-256 fingerprint of the serving certificate (absent with --insecure-http). */
   certificateFingerprint?: string;
   /** Demo objects created at this start (empty without --demo or when they existed). */
@@ -93,6 +104,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const compactor = new Compactor({ store, logger: logger.child({ component: 'compactor' }) });
   const demoObjectsCreated = opts.demo ? await seedDemo(store) : [];
   const adminToken = await ensureAdminToken(dataDir);
+  const identityLogger = logger.child({ component: 'identity' });
+  const identity = await startIdentity({
+    store,
+    dataDir,
+    onError: (err) => identityLogger.error({ err }, 'session sweep failed'),
+  });
   const auditLogger = logger.child({ component: 'audit' });
   const audit = await openSqliteAuditLog({
     dataDir,
@@ -107,7 +124,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const app = await buildApiServer({
     store,
-    authenticate: bearerTokenAuthenticator(adminToken),
+    authenticate: firstAuthenticator(
+      bearerTokenAuthenticator(adminToken),
+      apiTokenAuthenticator(identity.tokens),
+      sessionAuthenticator(identity.sessions, store),
+    ),
+    identity,
     logger: logger.child({ component: 'apiserver' }),
     version: { version: await packageVersion() },
     metrics: metrics.registry,
@@ -138,6 +160,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   return {
     url,
     adminTokenPath: resolve(dataDir, 'admin.token'),
+    adminPasswordPath: identity.firstAdmin.passwordPath,
+    ...(identity.firstAdmin.password !== undefined
+      ? { firstAdminPassword: identity.firstAdmin.password }
+      : {}),
     ...(tls?.fingerprint ? { certificateFingerprint: tls.fingerprint } : {}),
     demoObjectsCreated,
     simApiUrl: controlPlane.childApi.url,
@@ -145,6 +171,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (closed) return;
       closed = true;
       await app.close();
+      identity.stop();
       await audit.close();
       await controlPlane.close();
       compactor.stop();

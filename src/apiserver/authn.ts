@@ -1,8 +1,20 @@
-// Authentication: who is calling. The first stage of every request; later issues add
-// API tokens and OIDC as further Authenticators combined with `firstAuthenticator`.
+// Authentication: who is calling. The first stage of every request. Authenticators for
+// the admin token file, API tokens and session cookies, combined with `firstAuthenticator`;
+// each signed-in User's groups come from src/identity (`principalOf`).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ApiTokens } from '../identity/api-tokens.ts';
+import { ensureSecretFile } from '../identity/secret-file.ts';
+import type { Session, SessionStore } from '../identity/sessions.ts';
+import {
+  AdminGroup,
+  AuthenticatedGroup,
+  findUser,
+  isActive,
+  principalOf,
+} from '../identity/users.ts';
+import type { Store } from '../store/types.ts';
 
 /** The authenticated caller, as in Kubernetes `user.Info`. */
 export interface UserInfo {
@@ -19,9 +31,9 @@ export interface AuthenticationRequest {
 /** Returns the caller, or undefined when the request carries no credentials this authenticator accepts. */
 export type Authenticator = (req: AuthenticationRequest) => Promise<UserInfo | undefined>;
 
-/** Group whose members may do everything (the Kubernetes name, so RBAC rules read familiar). */
-export const AdminGroup = 'system:masters';
-export const AuthenticatedGroup = 'system:authenticated';
+// Group whose members may do everything (the Kubernetes name, so RBAC rules read
+// familiar), and the group of every signed-in caller; defined with the identities.
+export { AdminGroup, AuthenticatedGroup };
 
 export const adminUser: UserInfo = {
   username: 'admin',
@@ -55,6 +67,66 @@ export function bearerTokenAuthenticator(adminToken: string): Authenticator {
   };
 }
 
+/**
+ * Accepts `slw_…` API tokens (src/identity/api-tokens.ts): not revoked, not expired,
+ * their user present and enabled.
+ */
+export function apiTokenAuthenticator(tokens: ApiTokens): Authenticator {
+  return async (req) => {
+    const token = bearerToken(req);
+    if (token === undefined) return undefined;
+    const user = await tokens.authenticate(token);
+    return user === undefined ? undefined : principalOf(user);
+  };
+}
+
+/** Cookie that carries the session id. */
+export const sessionCookieName = 'slipway_session';
+
+/** The session id in the request's cookie, if there is one. */
+export function sessionIdOf(req: AuthenticationRequest): string | undefined {
+  const header = req.headers['cookie'];
+  if (typeof header !== 'string') return undefined;
+  // Read by hand rather than with @fastify/cookie's parser: authenticators see only the
+  // headers, and that parser works only once the plugin has been registered. Session ids
+  // are base64url, so no value decoding is needed.
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq !== -1 && pair.slice(0, eq).trim() === sessionCookieName) {
+      const id = pair.slice(eq + 1).trim();
+      return id === '' ? undefined : id;
+    }
+  }
+  return undefined;
+}
+
+// The session a caller was authenticated by, kept beside the UserInfo rather than in it
+// so that code logging or serializing a UserInfo cannot leak its CSRF token.
+const sessionsByUser = new WeakMap<UserInfo, Session>();
+
+/** The session that authenticated this caller; undefined for bearer-token callers. */
+export function sessionOf(user: UserInfo): Session | undefined {
+  return sessionsByUser.get(user);
+}
+
+/**
+ * Accepts the session cookie of a live session whose User still exists and is enabled.
+ * Groups are the User's current ones, so making someone admin (or not) applies at once.
+ */
+export function sessionAuthenticator(sessions: SessionStore, store: Store): Authenticator {
+  return async (req) => {
+    const id = sessionIdOf(req);
+    if (id === undefined) return undefined;
+    const session = await sessions.get(id);
+    if (session === undefined) return undefined;
+    const user = await findUser(store, session.username);
+    if (!isActive(user)) return undefined;
+    const info: UserInfo = principalOf(user);
+    sessionsByUser.set(info, session);
+    return info;
+  };
+}
+
 /** Tries each authenticator in turn; the first that recognises the caller wins. */
 export function firstAuthenticator(...authenticators: Authenticator[]): Authenticator {
   return async (req) => {
@@ -74,23 +146,8 @@ export const adminTokenFile = 'admin.token';
  */
 export async function ensureAdminToken(dataDir: string): Promise<string> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const path = join(dataDir, adminTokenFile);
-  const token = randomBytes(32).toString('base64url');
-  // Written aside, then hard-linked into place: link() fails if the file exists, so of
-  // two servers starting at once one wins, and nobody ever reads a half-written file.
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temporary, `${token}\n`, { flag: 'wx', mode: 0o600 });
-  try {
-    await link(temporary, path);
-    return token;
-  } catch (err: unknown) {
-    if (!(err instanceof Error && 'code' in err && err.code === 'EEXIST')) throw err;
-  } finally {
-    await unlink(temporary);
-  }
-  // A copied data directory may have lost its permissions; the token must stay private.
-  if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600);
-  const existing = (await readFile(path, 'utf8')).trim();
-  if (existing.length === 0) throw new Error(`${path} is empty; delete it to generate a new token`);
-  return existing;
+  const { value } = await ensureSecretFile(join(dataDir, adminTokenFile), () =>
+    randomBytes(32).toString('base64url'),
+  );
+  return value;
 }

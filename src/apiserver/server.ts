@@ -4,6 +4,7 @@
 //   → admission (admission/) → store
 // and every failure, Fastify's own included, answers a Kubernetes Status (status.ts).
 // The caller owns listening and closing; nothing here starts at import time.
+import { fastifyCookie } from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import {
@@ -18,14 +19,17 @@ import type { AuditLog } from '../audit/types.ts';
 import type { Store } from '../store/types.ts';
 import { createAdmission } from './admission/pipeline.ts';
 import { AdmissionLocks } from './admission/quota.ts';
+import { registerApiTokenIssuing } from './api-token-issuing.ts';
 import { registerAuditHooks } from './audit.ts';
 import type { ObjectLookup } from './admission/types.ts';
 import type { Authenticator, UserInfo } from './authn.ts';
 import { forbiddenMessage, type Authorizer, type RequestAttributes } from './authz.ts';
 import { decodeBody, defaultBodyLimitBytes } from './body.ts';
+import { csrfHook } from './csrf.ts';
 import { rbacAuthorizer } from './rbac/authorizer.ts';
 import { ProjectIndex } from './rbac/project-index.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
+import { registerAuthRoutes, type IdentityServices } from './routes/auth.ts';
 import {
   registerDashboardRoutes,
   type Dashboard,
@@ -63,6 +67,8 @@ export interface ApiServerOptions {
   dashboard?: DashboardOptions;
   /** Record mutating requests, Secret and kubeconfig reads and logins here (audit.ts), and serve them to admins. */
   audit?: AuditLog;
+  /** Users, sessions and API tokens (src/identity): the /auth routes and API token issuing. */
+  identity?: IdentityServices;
 }
 
 declare module 'fastify' {
@@ -84,7 +90,12 @@ function redactingLogger(logger: Logger): Logger {
     {},
     {
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["x-csrf-token"]',
+          'headers.authorization',
+        ],
         censor: '[redacted]',
       },
     },
@@ -108,6 +119,9 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     : Fastify(options)) as unknown as FastifyInstance;
 
   app.decorateRequest('user', undefined);
+  // Cookies (sessions, OIDC logins). Also loads the cookie codec that the plugin's static
+  // fastifyCookie.parse/serialize use: without this registration they throw.
+  await app.register(fastifyCookie);
   app.decorateRequest('readFilter', undefined);
   app.decorate('projects', projects);
   if (!opts.projects) app.addHook('onClose', () => projects.stop());
@@ -117,6 +131,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
   // Before authentication, so that refused requests are recorded too.
   if (opts.audit) registerAuditHooks(app, opts.audit);
   app.addHook('onRequest', authenticationHook(opts.authenticate, isDashboardPage));
+  app.addHook('onRequest', csrfHook());
   app.addHook('onRequest', authorizationHook(authorize));
 
   app.removeAllContentTypeParsers();
@@ -157,6 +172,14 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
   });
   if (opts.metrics) registerMetricsRoute(app, opts.metrics);
   if (opts.audit) registerAuditRoutes(app, opts.audit);
+  if (opts.identity) {
+    registerAuthRoutes(app, {
+      ...opts.identity,
+      store: opts.store,
+      projectRolesOf: (user) => projects.projectRolesOf(user),
+    });
+    registerApiTokenIssuing(app, opts.identity.tokens);
+  }
   registerResourceRoutes(app, {
     store: opts.store,
     admission: createAdmission(kinds, {

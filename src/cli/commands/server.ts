@@ -25,7 +25,8 @@ export function registerServer(program: Command, ctx: CommandContext): void {
       'Run the Slipway API server with its embedded store until interrupted (SIGINT/SIGTERM\n' +
         'shut it down gracefully). HTTPS with a self-signed certificate generated in the data\n' +
         'directory unless --tls-cert/--tls-key are given; an admin token is written to\n' +
-        'DATA_DIR/admin.token on first start.',
+        'DATA_DIR/admin.token on first start, and the dashboard user admin gets a generated\n' +
+        'password, printed once and kept in DATA_DIR/admin.password.',
     )
     .option(
       '--data-dir <dir>',
@@ -98,6 +99,9 @@ async function runServer(ctx: CommandContext, options: ServerCommandOptions): Pr
       ...(typeof fingerprint === 'string' ? { fingerprint } : {}),
     }),
   );
+  // Only on the start that created the first admin; stdout, never the log.
+  if (server.firstAdminPassword !== undefined)
+    ctx.out(firstAdminBanner(server.firstAdminPassword, server.adminPasswordPath));
   await stopped(ctx.signal);
   ctx.err('Shutting down…\n');
   await server.close();
@@ -138,6 +142,16 @@ export function usageBanner(banner: {
       : []),
     '',
     'Press Ctrl-C to stop.',
+    '',
+  ].join('\n');
+}
+
+/** The first admin's sign-in, shown once on the start that created it. */
+export function firstAdminBanner(password: string, passwordPath: string): string {
+  return [
+    'First start: created the administrator account.',
+    `  user: admin   password: ${password}`,
+    `  (also in ${passwordPath}, readable only by you; change it after signing in)`,
     '',
   ].join('\n');
 }

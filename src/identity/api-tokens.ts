@@ -1,0 +1,247 @@
+// API tokens: `slw_<prefix>_<secret>` bearer tokens for scripts and the CLI. The APIToken
+// object (cluster-scoped) carries the user, expiry and revocation; the 8-hex-character
+// prefix is its label `slipway.dev/token-prefix` and `status.prefix`; the SHA-256 of the
+// whole token sits in the internal Secret `slipway-system/apitoken-<name>` owned by the
+// APIToken (deleted with it by the garbage collector). The token itself is returned once,
+// in the response to the create, and stored nowhere. A fast hash suffices (as for
+// GitHub's tokens): the secret is 256 random bits, not a guessable password.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  ApiVersion,
+  SlipwayError,
+  StatusReason,
+  SystemNamespace,
+  invalid,
+  isPlainObject,
+  isSlipwayError,
+  type AnyResource,
+  type Condition,
+} from '../api/index.ts';
+import { APITokenConditions, APITokenReasons, type APIToken } from '../api/kinds/api-token.ts';
+import { SecretTypes, type Secret } from '../api/kinds/secret.ts';
+import type { Store } from '../store/types.ts';
+import type { User } from '../api/kinds/user.ts';
+import { AdminGroup, findUser, isActive, type Principal } from './users.ts';
+
+export const tokenPrefixLabel = 'slipway.dev/token-prefix';
+const tokenPattern = /^slw_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$/;
+/** lastUsedTime is written at most this often per token. */
+const lastUsedIntervalMs = 60_000;
+const secretNamePrefix = 'apitoken-';
+
+export function tokenSecretName(tokenName: string): string {
+  return `${secretNamePrefix}${tokenName}`;
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** A fresh token and its public prefix. */
+export function generateToken(): { token: string; prefix: string } {
+  const prefix = randomBytes(4).toString('hex');
+  return { prefix, token: `slw_${prefix}_${randomBytes(32).toString('base64url')}` };
+}
+
+/** Whether a bearer credential looks like an API token (and is worth a store lookup). */
+export function isApiTokenFormat(token: string): boolean {
+  return tokenPattern.test(token);
+}
+
+type StoredToken = APIToken & AnyResource;
+
+export interface ApiTokensOptions {
+  store: Store;
+  now?: () => number;
+}
+
+/** Issues and checks API tokens. */
+export class ApiTokens {
+  readonly #store: Store;
+  readonly #now: () => number;
+  readonly #lastWritten = new Map<string, number>();
+
+  constructor(opts: ApiTokensOptions) {
+    this.#store = opts.store;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /**
+   * Prepare a create of an APIToken by `caller`: `spec.user` defaults to the caller and
+   * must be the caller unless they are an admin; a prefix is drawn and labelled. Returns
+   * the body to admit and `issue`, which — once the object is stored — writes the hash
+   * and returns the object to answer with, its `status.token` set (that answer only).
+   */
+  prepareCreate(
+    body: unknown,
+    caller: Principal | undefined,
+    dryRun: boolean,
+  ): { body: unknown; issue: (created: AnyResource) => Promise<AnyResource> } {
+    if (!isPlainObject(body)) return { body, issue: (created) => Promise.resolve(created) };
+    const metadata = isPlainObject(body['metadata']) ? body['metadata'] : {};
+    const spec = isPlainObject(body['spec']) ? body['spec'] : {};
+    const name = typeof metadata['name'] === 'string' ? metadata['name'] : '';
+    const isAdmin = caller?.groups.includes(AdminGroup) === true;
+    if (spec['user'] === undefined && caller !== undefined) spec['user'] = caller.username;
+    if (!isAdmin && caller !== undefined && spec['user'] !== caller.username) {
+      throw new SlipwayError(
+        StatusReason.Forbidden,
+        `apitokens.slipway.dev "${name}" is forbidden: spec.user: only administrators may create tokens for other users (you are "${caller.username}")`,
+      );
+    }
+    const longest = 253 - secretNamePrefix.length;
+    const generateName =
+      typeof metadata['generateName'] === 'string' ? metadata['generateName'] : '';
+    if (name.length > longest || generateName.length + 5 > longest) {
+      throw invalid('APIToken', name, [
+        {
+          field: 'metadata.name',
+          message: `must be at most ${longest} characters long`,
+          reason: 'FieldValueTooLong',
+        },
+      ]);
+    }
+    const { token, prefix } = generateToken();
+    const labels = isPlainObject(metadata['labels']) ? metadata['labels'] : {};
+    labels[tokenPrefixLabel] = prefix;
+    metadata['labels'] = labels;
+    body['metadata'] = metadata;
+    body['spec'] = spec;
+    return {
+      body,
+      issue: async (created) => {
+        if (dryRun) return created;
+        const stored = await this.#issue(created as StoredToken, token, prefix);
+        return { ...stored, status: { ...stored.status, token } };
+      },
+    };
+  }
+
+  async #issue(created: StoredToken, token: string, prefix: string): Promise<StoredToken> {
+    const secret: Secret & AnyResource = {
+      apiVersion: ApiVersion,
+      kind: 'Secret',
+      metadata: {
+        name: tokenSecretName(created.metadata.name),
+        namespace: SystemNamespace,
+        ownerReferences: [
+          {
+            apiVersion: ApiVersion,
+            kind: 'APIToken',
+            name: created.metadata.name,
+            uid: created.metadata.uid ?? '',
+            blockOwnerDeletion: true,
+          },
+        ],
+      },
+      type: SecretTypes.APITokenHash,
+      data: { sha256: sha256(token).toString('base64') },
+    };
+    try {
+      await this.#store.create(secret);
+      return await this.#store.updateStatus<StoredToken>({
+        ...created,
+        status: { prefix, conditions: [this.#readyCondition(created)] },
+      });
+    } catch (err: unknown) {
+      // A token without its hash can never authenticate; do not leave it behind.
+      await this.#store.delete('APIToken', undefined, created.metadata.name).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  #readyCondition(token: StoredToken): Condition {
+    const time = new Date(this.#now()).toISOString();
+    const observedGeneration = token.metadata.generation ?? 1;
+    if (token.spec.revoked === true)
+      return {
+        type: APITokenConditions.Ready,
+        status: 'False',
+        reason: APITokenReasons.Revoked,
+        lastTransitionTime: time,
+        observedGeneration,
+      };
+    return {
+      type: APITokenConditions.Ready,
+      status: 'True',
+      reason: APITokenReasons.TokenActive,
+      lastTransitionTime: time,
+      observedGeneration,
+    };
+  }
+
+  /**
+   * The user an API token belongs to, or undefined: unknown, malformed, revoked, expired,
+   * being deleted, or its user missing or disabled. Notes the use in `status.lastUsedTime`
+   * (at most once a minute per token).
+   */
+  async authenticate(token: string): Promise<User | undefined> {
+    const match = tokenPattern.exec(token);
+    if (!match) return undefined;
+    const prefix = match[1] ?? '';
+    const digest = sha256(token);
+    const { items } = await this.#store.list<StoredToken>('APIToken', {
+      labelSelector: `${tokenPrefixLabel}=${prefix}`,
+    });
+    for (const candidate of items) {
+      const stored = await this.#storedHash(candidate.metadata.name);
+      if (
+        stored === undefined ||
+        stored.length !== digest.length ||
+        !timingSafeEqual(stored, digest)
+      )
+        continue;
+      if (!this.#usable(candidate)) return undefined;
+      const user = await findUser(this.#store, candidate.spec.user);
+      if (!isActive(user)) return undefined;
+      await this.#noteUse(candidate);
+      return user;
+    }
+    return undefined;
+  }
+
+  #usable(token: StoredToken): boolean {
+    if (token.spec.revoked === true || token.metadata.deletionTimestamp !== undefined) return false;
+    if (token.spec.expiresAt !== undefined) {
+      const expiry = Date.parse(token.spec.expiresAt);
+      if (Number.isNaN(expiry) || expiry <= this.#now()) return false;
+    }
+    return true;
+  }
+
+  async #storedHash(tokenName: string): Promise<Buffer | undefined> {
+    try {
+      const secret = await this.#store.get<Secret & AnyResource>(
+        'Secret',
+        SystemNamespace,
+        tokenSecretName(tokenName),
+      );
+      const value = secret.type === SecretTypes.APITokenHash ? secret.data?.['sha256'] : undefined;
+      return value === undefined ? undefined : Buffer.from(value, 'base64');
+    } catch (err: unknown) {
+      if (isSlipwayError(err, StatusReason.NotFound)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Best effort: a lost race or a failed write must not fail the request it serves. */
+  async #noteUse(token: StoredToken): Promise<void> {
+    const now = this.#now();
+    const name = token.metadata.name;
+    const last = Math.max(
+      this.#lastWritten.get(name) ?? 0,
+      Date.parse(token.status?.lastUsedTime ?? '') || 0,
+    );
+    if (now - last < lastUsedIntervalMs) return;
+    this.#lastWritten.set(name, now);
+    try {
+      await this.#store.updateStatus<StoredToken>({
+        ...token,
+        status: { ...token.status, lastUsedTime: new Date(now).toISOString() },
+      });
+    } catch {
+      // Conflict with a concurrent write, or the token just deleted: the next use retries.
+      this.#lastWritten.delete(name);
+    }
+  }
+}
