@@ -108,7 +108,9 @@ function ScaleForm({ cluster }: { cluster: ClusterDeployment }) {
 
 function UpgradeForm({ cluster }: { cluster: ClusterDeployment }) {
   const targets = cluster.status?.availableUpgrades ?? [];
-  const [target, setTarget] = useState(targets[0] ?? '');
+  const [picked, setTarget] = useState('');
+  // The offered upgrades arrive with the status; keep the pick while it is still offered.
+  const target = targets.includes(picked) ? picked : (targets[0] ?? '');
   const [error, setError] = useState<ApiError | undefined>();
   const { name, namespace } = cluster.metadata;
   if (targets.length === 0) return null;

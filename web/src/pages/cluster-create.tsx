@@ -4,7 +4,7 @@
 import Form from '@rjsf/core';
 import type { IChangeEvent } from '@rjsf/core';
 import validator from '@rjsf/validator-ajv8';
-import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client.ts';
 import { useLoad } from '../api/hooks.ts';
 import type { ClusterTemplate, Credential } from '../api/types.ts';
@@ -19,6 +19,7 @@ import {
   initialConfig,
   placeErrors,
   resolvable,
+  withTitles,
   type ClusterDraft,
 } from './cluster-form.ts';
 
@@ -64,6 +65,8 @@ export function ClusterCreatePage({ namespace }: { namespace: string }) {
   const [yamlDraft, setYamlDraft] = useState<string | undefined>();
   const [yamlError, setYamlError] = useState<string | undefined>();
   const [submitError, setSubmitError] = useState<ApiError | undefined>();
+  // What was sent: a field's server error shows only while the field still holds that value.
+  const [submitted, setSubmitted] = useState<ClusterDraft | undefined>();
   const [busy, setBusy] = useState(false);
   const formRef = useRef<Form>(null);
 
@@ -71,7 +74,10 @@ export function ClusterCreatePage({ namespace }: { namespace: string }) {
   const matchingCredentials = (credentials.value ?? []).filter(
     (c) => template === undefined || c.spec.provider === template.spec.provider,
   );
-  const placed = useMemo(() => placeErrors(submitError), [submitError]);
+  const placed = useMemo(
+    () => placeErrors(submitError, submitted, draft),
+    [submitError, submitted, draft],
+  );
 
   const update = (change: Partial<ClusterDraft>) => {
     setDraft((d) => ({ ...d, ...change }));
@@ -81,11 +87,22 @@ export function ClusterCreatePage({ namespace }: { namespace: string }) {
 
   const chooseTemplate = (name: string) => {
     const chosen = templates.value?.find((t) => t.metadata.name === name);
-    const credential =
-      (credentials.value ?? []).find((c) => c.spec.provider === chosen?.spec.provider)?.metadata
-        .name ?? '';
-    update({ template: name, config: initialConfig(chosen), credential });
+    update({ template: name, config: initialConfig(chosen) });
   };
+
+  // Once a template is chosen, preselect the first credential for its provider (when the
+  // current choice is empty or for another provider), whichever list arrived last.
+  const firstMatching = matchingCredentials[0]?.metadata.name;
+  const credentialStale =
+    draft.credential === '' ||
+    (credentials.value ?? []).some(
+      (c) => c.metadata.name === draft.credential && c.spec.provider !== template?.spec.provider,
+    );
+  useEffect(() => {
+    if (template && credentialStale && firstMatching !== undefined) {
+      setDraft((d) => ({ ...d, credential: firstMatching }));
+    }
+  }, [template, credentialStale, firstMatching]);
 
   const editYaml = (text: string) => {
     setYamlDraft(text);
@@ -103,6 +120,7 @@ export function ClusterCreatePage({ namespace }: { namespace: string }) {
     if (formRef.current && !formRef.current.validateForm()) return;
     setBusy(true);
     setSubmitError(undefined);
+    setSubmitted(draft);
     try {
       const body = {
         apiVersion: 'slipway.dev/v1alpha1',
@@ -235,7 +253,7 @@ export function ClusterCreatePage({ namespace }: { namespace: string }) {
                   ref={formRef}
                   tagName="div"
                   idPrefix="config"
-                  schema={template.spec.valuesSchema ?? { type: 'object' }}
+                  schema={withTitles(template.spec.valuesSchema ?? { type: 'object' })}
                   formData={draft.config}
                   validator={validator}
                   extraErrors={placed.config}

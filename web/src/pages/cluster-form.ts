@@ -78,15 +78,34 @@ export interface PlacedErrors {
  * Sort an API failure's causes to the fields they name. A failure without causes that
  * names `spec.template` / `spec.credential` in its message (the grant check) goes there too.
  */
-export function placeErrors(error: ApiError | undefined): PlacedErrors {
+export function placeErrors(
+  error: ApiError | undefined,
+  sent?: ClusterDraft,
+  now?: ClusterDraft,
+): PlacedErrors {
   const placed: PlacedErrors = { name: [], template: [], credential: [], config: {}, other: [] };
   if (!error) return placed;
+  // Errors of a field the user changed since are about a value no longer there.
+  const changed = (field: 'name' | 'template' | 'credential' | 'config') =>
+    sent !== undefined &&
+    now !== undefined &&
+    JSON.stringify(sent[field]) !== JSON.stringify(now[field]);
+  const fixed = {
+    name: changed('name'),
+    template: changed('template'),
+    credential: changed('credential'),
+    config: changed('config'),
+  };
   for (const cause of error.causes) {
     const field = cause.field;
-    if (field === 'metadata.name') placed.name.push(cause.message);
-    else if (field === 'spec.template') placed.template.push(cause.message);
-    else if (field === 'spec.credential') placed.credential.push(cause.message);
-    else if (field === 'spec.config' || field.startsWith('spec.config.')) {
+    if (field === 'metadata.name') {
+      if (!fixed.name) placed.name.push(cause.message);
+    } else if (field === 'spec.template') {
+      if (!fixed.template) placed.template.push(cause.message);
+    } else if (field === 'spec.credential') {
+      if (!fixed.credential) placed.credential.push(cause.message);
+    } else if (field === 'spec.config' || field.startsWith('spec.config.')) {
+      if (fixed.config) continue;
       const path = field.split('.').slice(2);
       let node: Json = placed.config;
       for (const segment of path) {
@@ -100,8 +119,11 @@ export function placeErrors(error: ApiError | undefined): PlacedErrors {
     } else placed.other.push(cause);
   }
   if (error.causes.length === 0) {
-    if (/spec\.template/.test(error.message)) placed.template.push(error.message);
-    else if (/spec\.credential/.test(error.message)) placed.credential.push(error.message);
+    if (/spec\.template/.test(error.message)) {
+      if (!fixed.template) placed.template.push(error.message);
+    } else if (/spec\.credential/.test(error.message)) {
+      if (!fixed.credential) placed.credential.push(error.message);
+    }
   }
   return placed;
 }
@@ -118,4 +140,42 @@ export function objectKey(obj: Resource): string {
 export function resolvable<T extends Resource>(own: T[], global: T[]): T[] {
   const names = new Set(own.map((o) => o.metadata.name));
   return [...own, ...global.filter((g) => !names.has(g.metadata.name))];
+}
+
+/** Words that are not written as plain lower-case words. */
+const specialWords: Record<string, string> = { vcpu: 'vCPU', cpu: 'CPU', ip: 'IP', k3s: 'K3s' };
+
+/** "memoryMiB" → "Memory MiB", "controlPlaneNumber" → "Control plane number". */
+export function humanize(key: string): string {
+  const unit = /(KiB|MiB|GiB|TiB)$/.exec(key)?.[1];
+  const base = unit ? key.slice(0, -unit.length) : key;
+  const words = base
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(' ')
+    .map((w, i) => specialWords[w] ?? (i === 0 ? w.charAt(0).toUpperCase() + w.slice(1) : w));
+  return unit ? [...words, unit].join(' ') : words.join(' ');
+}
+
+/**
+ * A copy of a values schema with a readable title on every property that has none, so
+ * the generated form says "Workers number" rather than "workersNumber".
+ */
+export function withTitles(schema: Json): Json {
+  const copy: Json = { ...schema };
+  const properties = schema['properties'];
+  if (isRecord(properties)) {
+    const titled: Json = {};
+    for (const [key, value] of Object.entries(properties)) {
+      if (!isRecord(value)) {
+        titled[key] = value;
+        continue;
+      }
+      const child = withTitles(value);
+      if (typeof child['title'] !== 'string') child['title'] = humanize(key);
+      titled[key] = child;
+    }
+    copy['properties'] = titled;
+  }
+  return copy;
 }
