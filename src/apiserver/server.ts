@@ -16,6 +16,7 @@ import {
   type KindDefinition,
 } from '../api/index.ts';
 import type { AuditLog } from '../audit/types.ts';
+import type { OidcLogin } from '../identity/oidc.ts';
 import type { Store } from '../store/types.ts';
 import { createAdmission } from './admission/pipeline.ts';
 import { AdmissionLocks } from './admission/quota.ts';
@@ -29,6 +30,7 @@ import { csrfHook } from './csrf.ts';
 import { rbacAuthorizer } from './rbac/authorizer.ts';
 import { ProjectIndex } from './rbac/project-index.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
+import { registerOidcRoutes } from './routes/oidc.ts';
 import { registerAuthRoutes, type IdentityServices } from './routes/auth.ts';
 import {
   registerDashboardRoutes,
@@ -69,6 +71,8 @@ export interface ApiServerOptions {
   audit?: AuditLog;
   /** Users, sessions and API tokens (src/identity): the /auth routes and API token issuing. */
   identity?: IdentityServices;
+  /** OIDC login (/auth/oidc/login and /callback); its sessions are `identity`'s. */
+  oidc?: OidcLogin;
 }
 
 declare module 'fastify' {
@@ -172,6 +176,14 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
   });
   if (opts.metrics) registerMetricsRoute(app, opts.metrics);
   if (opts.audit) registerAuditRoutes(app, opts.audit);
+  if (opts.oidc) {
+    if (!opts.identity) throw new Error('OIDC login needs the identity services (sessions)');
+    registerOidcRoutes(app, {
+      login: opts.oidc,
+      sessions: opts.identity.sessions,
+      store: opts.store,
+    });
+  }
   if (opts.identity) {
     registerAuthRoutes(app, {
       ...opts.identity,
