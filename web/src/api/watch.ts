@@ -36,9 +36,9 @@ function backoff(attempt: number): number {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = window.setTimeout(resolve, ms);
+    const timer = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => {
-      window.clearTimeout(timer);
+      clearTimeout(timer);
       resolve();
     });
   });
