@@ -90,6 +90,12 @@ async function runServer(ctx: CommandContext, options: ServerCommandOptions): Pr
   });
   const fingerprint: unknown =
     'certificateFingerprint' in server ? server.certificateFingerprint : undefined;
+  // The first admin's password only on the start that created it: stdout, never the log.
+  // One write with the banner, so that readers of the output see both or neither.
+  const firstAdmin =
+    server.firstAdminPassword !== undefined
+      ? `\n${firstAdminBanner(server.firstAdminPassword, server.adminPasswordPath)}`
+      : '';
   ctx.out(
     usageBanner({
       url: server.url,
@@ -97,11 +103,8 @@ async function runServer(ctx: CommandContext, options: ServerCommandOptions): Pr
       selfSigned: !options.insecureHttp && !options.tlsCert,
       demo: Boolean(options.demo),
       ...(typeof fingerprint === 'string' ? { fingerprint } : {}),
-    }),
+    }) + firstAdmin,
   );
-  // Only on the start that created the first admin; stdout, never the log.
-  if (server.firstAdminPassword !== undefined)
-    ctx.out(firstAdminBanner(server.firstAdminPassword, server.adminPasswordPath));
   await stopped(ctx.signal);
   ctx.err('Shutting down…\n');
   await server.close();
