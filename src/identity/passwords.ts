@@ -31,6 +31,8 @@ export interface PasswordHasher {
   hash(password: string): Promise<string>;
   /** True when the password matches the encoded hash; false also for a malformed hash. */
   verify(password: string, encoded: string): Promise<boolean>;
+  /** True when the hash was made with weaker parameters than this hasher's (rehash it). */
+  needsRehash?(encoded: string): boolean;
 }
 
 function derive(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
@@ -87,6 +89,7 @@ export function scryptHasher(params: ScryptParams = defaultScryptParams): Passwo
       const key = await derive(password, decoded.salt, decoded.params);
       return key.length === decoded.key.length && timingSafeEqual(key, decoded.key);
     },
+    needsRehash: (encoded) => needsRehash(encoded, params),
   };
 }
 

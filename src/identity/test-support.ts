@@ -22,6 +22,7 @@ export function countingHasher(): CountingHasher {
   const hasher: CountingHasher = {
     verifications: 0,
     hash: (password) => inner.hash(password),
+    needsRehash: (encoded) => inner.needsRehash?.(encoded) ?? false,
     verify(password, encoded) {
       hasher.verifications++;
       return inner.verify(password, encoded);

@@ -10,6 +10,7 @@ import {
   passwordSecretName,
   principalOf,
 } from './users.ts';
+import { scryptHasher } from './passwords.ts';
 import { countingHasher, createUser, openTestStore, type TestStore } from './test-support.ts';
 
 describe('user passwords', () => {
@@ -60,6 +61,28 @@ describe('user passwords', () => {
     await passwords.set('ann', 'a brand new password');
     assert.equal(await passwords.verify('ann', 'ann password 123'), undefined);
     assert.ok(await passwords.verify('ann', 'a brand new password'));
+  });
+
+  it('rehashes a password made with weaker parameters at the next successful login', async () => {
+    await createUser(t.store, 'old');
+    await new UserPasswords({ store: t.store, hasher: scryptHasher({ logN: 9, r: 8, p: 1 }) }).set(
+      'old',
+      'old user password',
+    );
+    const stored = async () => {
+      const secret = await t.store.get<Secret & AnyResource>(
+        'Secret',
+        SystemNamespace,
+        passwordSecretName('old'),
+      );
+      return Buffer.from(secret.data?.['hash'] ?? '', 'base64').toString('utf8');
+    };
+    assert.match(await stored(), /^\$scrypt\$ln=9,/);
+    assert.equal(await passwords.verify('old', 'wrong password!'), undefined);
+    assert.match(await stored(), /^\$scrypt\$ln=9,/, 'not on a failed login');
+    assert.ok(await passwords.verify('old', 'old user password'));
+    assert.match(await stored(), /^\$scrypt\$ln=10,/);
+    assert.ok(await passwords.verify('old', 'old user password'));
   });
 
   it('refuses a short password naming the field, and a password for a missing user', async () => {

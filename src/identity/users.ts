@@ -137,7 +137,10 @@ export class UserPasswords {
       return undefined;
     }
     const matches = await this.#hasher.verify(password, encoded);
-    return matches && isActive(user) ? user : undefined;
+    if (!matches || !isActive(user)) return undefined;
+    // Stronger parameters since this hash was made: the password is at hand, so upgrade it.
+    if (this.#hasher.needsRehash?.(encoded) === true) await this.set(username, password);
+    return user;
   }
 
   /** Whether the user has a password (OIDC-only users have none). */
