@@ -4,8 +4,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
+import type { ClusterDeployment } from './api/kinds/cluster-deployment.ts';
 import type { IPAddress } from './api/kinds/ip-address.ts';
 import type { Machine } from './api/kinds/machine.ts';
+import type { Project } from './api/kinds/project.ts';
 import { createChildClusterClient } from './childcluster/client.ts';
 import { withCachedReads } from './controllers/cached-reads.ts';
 import { clusterDeploymentController } from './controllers/cluster-deployment/controller.ts';
@@ -16,7 +18,9 @@ import { ChildClientCache, type ChildClusterClient } from './controllers/depende
 import { createEndpointResolver } from './controllers/endpoint.ts';
 import { IPAddressAllocator } from './controllers/ipam/allocator.ts';
 import { ipPoolController } from './controllers/ipam/ip-pool.controller.ts';
+import { lifetimeController } from './controllers/lifetime.controller.ts';
 import { machineController, type MachineSettings } from './controllers/machine.controller.ts';
+import { projectController } from './controllers/project.controller.ts';
 import type { LeaderElector } from './controllers/runtime/leader.ts';
 import { Manager, type ManagerOptions } from './controllers/runtime/manager.ts';
 import { ValuesSchemaCompiler } from './controllers/values.ts';
@@ -167,6 +171,16 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   manager.register(
     ipPoolController({ store, events, ipAddresses: manager.informer<IPAddress>('IPAddress') }),
   );
+  const clusters = manager.informer<ClusterDeployment>('ClusterDeployment');
+  manager.register(
+    projectController({
+      store: cachedReads,
+      events,
+      clusters,
+      projects: manager.informer<Project>('Project'),
+    }),
+  );
+  manager.register(lifetimeController({ store: cachedReads, events, clusters }));
   // Controllers run only where the leader lock is held; the API serves regardless, so
   // starting is not awaited here.
   const started = manager.start();

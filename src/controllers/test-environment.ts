@@ -1,5 +1,5 @@
 // The real thing, in one process, for end-to-end controller tests: the SQLite store and
-// its garbage collector, the runtime manager with all five controllers, the sim
+// its garbage collector, the runtime manager with all seven controllers, the sim
 // provider at zero latency, the K3s bootstrap provider, the simulated child API and the
 // child-cluster client. Short poll intervals keep the tests fast; nothing sleeps.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import type { ClusterTemplate } from '../api/kinds/cluster-template.ts';
 import type { Credential } from '../api/kinds/credential.ts';
 import type { IPAddress } from '../api/kinds/ip-address.ts';
 import type { Machine } from '../api/kinds/machine.ts';
+import type { Project } from '../api/kinds/project.ts';
 import type { Secret } from '../api/kinds/secret.ts';
 import { ApiVersion, type AnyResource } from '../api/meta.ts';
 import { kinds } from '../api/registry.ts';
@@ -37,7 +38,9 @@ import { ChildClientCache, type ChildClusterClient } from './dependencies.ts';
 import { createEndpointResolver } from './endpoint.ts';
 import { IPAddressAllocator } from './ipam/allocator.ts';
 import { ipPoolController } from './ipam/ip-pool.controller.ts';
+import { lifetimeController } from './lifetime.controller.ts';
 import { machineController } from './machine.controller.ts';
+import { projectController } from './project.controller.ts';
 import { Manager } from './runtime/manager.ts';
 import { ValuesSchemaCompiler } from './values.ts';
 
@@ -58,6 +61,8 @@ export interface TestEnvironmentOptions {
   nodeNotReadyTimeoutMs?: number;
   /** How long a machine being deleted waits for its node to drain (default 5 s). */
   drainTimeoutMs?: number;
+  /** The lifetime controller's clock (default: the manager's). */
+  clock?: () => Date;
 }
 
 export async function startTestEnvironment(
@@ -144,6 +149,23 @@ export async function startTestEnvironment(
         events,
         ipAddresses: manager.informer<IPAddress>('IPAddress'),
         settings: { recheckMs: 100 },
+      }),
+    );
+    const clusters = manager.informer<ClusterDeployment>('ClusterDeployment');
+    manager.register(
+      projectController({
+        store: cachedReads,
+        events,
+        clusters,
+        projects: manager.informer<Project>('Project'),
+      }),
+    );
+    manager.register(
+      lifetimeController({
+        store: cachedReads,
+        events,
+        clusters,
+        ...(options.clock ? { clock: options.clock } : {}),
       }),
     );
     await manager.start();
