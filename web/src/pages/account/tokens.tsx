@@ -132,7 +132,13 @@ function TokenRow({ token }: { token: APIToken }) {
   const ready = condition(token.status?.conditions, 'Ready');
   const expired =
     token.spec.expiresAt !== undefined && Date.parse(token.spec.expiresAt) < Date.now();
-  const state = token.spec.revoked ? 'Revoked' : expired ? 'Expired' : (ready?.reason ?? 'Active');
+  const state = token.spec.revoked
+    ? 'Revoked'
+    : expired
+      ? 'Expired'
+      : ready === undefined || ready.status === 'True'
+        ? 'Active'
+        : (ready.reason ?? 'Not usable');
   return (
     <tr data-token={name}>
       <th scope="row">
@@ -143,9 +149,7 @@ function TokenRow({ token }: { token: APIToken }) {
         <code>{token.status?.prefix ? `slw_${token.status.prefix}_…` : '—'}</code>
       </td>
       <td data-label="State">
-        <span className={token.spec.revoked || expired ? 'status-false' : 'status-true'}>
-          {state}
-        </span>
+        <span className={state === 'Active' ? 'status-true' : 'status-false'}>{state}</span>
       </td>
       <td data-label="Expires">
         {token.spec.expiresAt ? (

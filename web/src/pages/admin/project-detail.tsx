@@ -16,6 +16,12 @@ import { ProjectMembers } from './project-members.tsx';
 import { ProjectPolicy } from './project-policy.tsx';
 import { ProjectQuota } from './project-quota.tsx';
 
+/** Green for good news: Ready True, but QuotaExceeded False. */
+function conditionClass(type: string, status: string): string {
+  const good = type === 'QuotaExceeded' ? status === 'False' : status === 'True';
+  return status === 'Unknown' ? '' : good ? 'status-true' : 'status-false';
+}
+
 function DeleteProject({ name }: { name: string }) {
   const { refresh } = useAuth();
   const dialog = useRef<HTMLDialogElement>(null);
@@ -107,7 +113,7 @@ export function ProjectDetailPage({ name }: { name: string }) {
               {(project.status?.conditions ?? []).map((c) => (
                 <div key={c.type} style={{ display: 'contents' }}>
                   <dt>{c.type}</dt>
-                  <dd className={`status-${c.status.toLowerCase()}`}>
+                  <dd className={conditionClass(c.type, c.status)}>
                     {c.status}
                     {c.message ? ` — ${c.message}` : ''}
                   </dd>
