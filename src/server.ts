@@ -24,6 +24,7 @@ import { createMetrics } from './metrics/registry.ts';
 import { instrumentStore } from './metrics/store-instrumentation.ts';
 import type { LatencyProfileName } from './providers/infrastructure/sim/latency.ts';
 import { startIdentity } from './identity/identity.ts';
+import { OidcLogin, oidcSettings, type OidcServerOptions } from './identity/oidc.ts';
 import { Compactor } from './store/compactor.ts';
 import { GarbageCollector } from './store/garbage-collector.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
@@ -45,6 +46,8 @@ export interface ServerOptions {
   simApiPort?: number;
   /** Folder of the built web dashboard (default web/dist of this checkout; `npm run build:web`). */
   dashboardDir?: string;
+  /** Offer OIDC login (docs/identity.md); `name` labels the dashboard's button. */
+  oidc?: OidcServerOptions & { name?: string };
   /** Controller tunables (tests shorten the poll intervals). */
   controllers?: Pick<ControlPlaneOptions, 'clusterSettings' | 'machineSettings' | 'manager'>;
 }
@@ -93,6 +96,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
     throw new Error('--tls-cert and --tls-key must be given together');
   }
+  // Read and checked before anything is opened: a bad option fails the start at once.
+  const oidcOptions = opts.oidc
+    ? await oidcSettings(opts.oidc, predictedUrl(host, port, !opts.insecureHttp))
+    : undefined;
   const dataDir = resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const logger = opts.logger ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'info' });
@@ -121,6 +128,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     : opts.tlsCert && opts.tlsKey
       ? await readTlsFiles(opts.tlsCert, opts.tlsKey)
       : await ensureServingCertificate(dataDir, [host]);
+  const oidc = oidcOptions ? await OidcLogin.discover(oidcOptions, store) : undefined;
 
   const app = await buildApiServer({
     store,
@@ -129,7 +137,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       apiTokenAuthenticator(identity.tokens),
       sessionAuthenticator(identity.sessions, store),
     ),
-    identity,
+    identity: oidc
+      ? { ...identity, oidc: { enabled: true, name: opts.oidc?.name ?? 'Single sign-on' } }
+      : identity,
+    ...(oidc ? { oidc } : {}),
     logger: logger.child({ component: 'apiserver' }),
     version: { version: await packageVersion() },
     metrics: metrics.registry,
@@ -183,6 +194,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
 /** Where `npm run build:web` (scripts/build-web.ts) writes the dashboard. */
 const defaultDashboardDir = fileURLToPath(new URL('../web/dist/', import.meta.url));
+
+/** The URL browsers will use, when the listen address tells it (not port 0, not 0.0.0.0/::). */
+function predictedUrl(host: string, port: number, https: boolean): string | undefined {
+  if (port === 0 || host === '0.0.0.0' || host === '::' || host === '') return undefined;
+  return `${https ? 'https' : 'http'}://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+}
 
 async function readTlsFiles(certPath: string, keyPath: string) {
   return {

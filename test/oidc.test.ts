@@ -5,12 +5,14 @@
 // that forged, replayed and stale callbacks are refused.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:https';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer as createNetServer } from 'node:net';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Provider, type AccountClaims } from 'oidc-provider';
+import { pino } from 'pino';
 import { Agent, fetch } from 'undici';
 import { ApiVersion, type AnyResource } from '../src/api/index.ts';
 import type { User } from '../src/api/kinds/user.ts';
@@ -20,6 +22,7 @@ import {
   firstAuthenticator,
   sessionAuthenticator,
 } from '../src/apiserver/authn.ts';
+import { auditEventsPath, type AuditEventList } from '../src/apiserver/routes/audit.ts';
 import { buildApiServer } from '../src/apiserver/server.ts';
 import { openSqliteAuditLog, type SqliteAuditLog } from '../src/audit/sqlite-audit-log.ts';
 import { ensureServingCertificate } from '../src/apiserver/tls.ts';
@@ -29,6 +32,8 @@ import { scryptHasher } from '../src/identity/passwords.ts';
 import { LoginRateLimiter } from '../src/identity/rate-limit.ts';
 import { SessionStore } from '../src/identity/sessions.ts';
 import { UserPasswords } from '../src/identity/users.ts';
+import { slipway } from '../src/cli/run-cli.test-support.ts';
+import { startServer } from '../src/server.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../src/store/types.ts';
 
@@ -87,10 +92,113 @@ class CookieJar {
   }
 }
 
+// The provider, shared by every test: HTTPS on 127.0.0.1 with a certificate made here.
+let provider: Server;
+let issuer: string;
+let idpDir: string;
+let idpCert: string;
+let dispatcher: Agent;
+// `slipway server` on a port picked up front, so the provider can know its callback.
+const serverPort = await freePort();
+const serverRedirectUrl = `http://127.0.0.1:${serverPort}/auth/oidc/callback`;
+
+before(async () => {
+  idpDir = await mkdtemp(join(tmpdir(), 'slipway-oidc-idp-'));
+  const tls = await ensureServingCertificate(idpDir, ['127.0.0.1']);
+  idpCert = tls.cert;
+  dispatcher = new Agent({ connect: { ca: tls.cert } });
+  provider = createServer({ cert: tls.cert, key: tls.key });
+  await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
+  const address = provider.address();
+  assert.ok(typeof address === 'object' && address !== null);
+  issuer = `https://127.0.0.1:${address.port}`;
+  const oidc = new Provider(issuer, {
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: [redirectUrl, serverRedirectUrl],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    claims: {
+      openid: ['sub'],
+      profile: ['preferred_username', 'name'],
+      email: ['email'],
+      groups: ['groups'],
+    },
+    cookies: { keys: ['oidc-test-cookie-key'] },
+    ttl: { Interaction: 600, Session: 600, Grant: 600, AccessToken: 600, IdToken: 600 },
+    features: { devInteractions: { enabled: true } },
+    findAccount: (_ctx, id) => {
+      const claims = accounts.get(id);
+      return Promise.resolve(
+        claims === undefined ? undefined : { accountId: id, claims: () => claims },
+      );
+    },
+  });
+  provider.on('request', oidc.callback());
+});
+
+after(async () => {
+  provider.closeAllConnections();
+  await new Promise((resolve) => provider.close(resolve));
+  await dispatcher.close();
+  await rm(idpDir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  assert.ok(typeof address === 'object' && address !== null);
+  return address.port;
+}
+
+/** The provider's steps, as a browser: follow redirects, post the login and consent forms. */
+async function signInAtProvider(
+  authorizationUrl: string,
+  account: string,
+  callbackUrl = redirectUrl,
+): Promise<URL> {
+  const jar = new CookieJar();
+  let url = new URL(authorizationUrl);
+  let form: Record<string, string> | undefined;
+  for (let step = 0; step < 20; step++) {
+    const res = await fetch(url, {
+      method: form ? 'POST' : 'GET',
+      headers: {
+        cookie: jar.header(url),
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      ...(form ? { body: new URLSearchParams(form).toString() } : {}),
+      redirect: 'manual',
+      dispatcher,
+    });
+    jar.store(res.headers);
+    form = undefined;
+    const location = res.headers.get('location');
+    if (location !== null) {
+      const next = new URL(location, url);
+      if (next.href.startsWith(callbackUrl)) return next;
+      url = next;
+      continue;
+    }
+    assert.equal(res.status, 200, `unexpected ${res.status} at ${url.href}`);
+    const html = await res.text();
+    const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+    const prompt = /name="prompt" value="([^"]+)"/.exec(html)?.[1];
+    assert.ok(action && prompt, `no form at ${url.href}`);
+    url = new URL(action.replaceAll('&amp;', '&'), url);
+    form = prompt === 'login' ? { prompt, login: account, password: 'anything' } : { prompt };
+  }
+  assert.fail('the provider never redirected back');
+}
+
 describe('OIDC login', () => {
-  let provider: Server;
-  let issuer: string;
-  let dispatcher: Agent;
   let dataDir: string;
   let store: Store;
   let app: FastifyInstance;
@@ -99,46 +207,10 @@ describe('OIDC login', () => {
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'slipway-oidc-'));
-    const tls = await ensureServingCertificate(join(dataDir, 'idp'), ['127.0.0.1']);
-    dispatcher = new Agent({ connect: { ca: tls.cert } });
-    provider = createServer({ cert: tls.cert, key: tls.key });
-    await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
-    const address = provider.address();
-    assert.ok(typeof address === 'object' && address !== null);
-    issuer = `https://127.0.0.1:${address.port}`;
-    const oidc = new Provider(issuer, {
-      clients: [
-        {
-          client_id: clientId,
-          client_secret: clientSecret,
-          redirect_uris: [redirectUrl],
-          grant_types: ['authorization_code'],
-          response_types: ['code'],
-          token_endpoint_auth_method: 'client_secret_basic',
-        },
-      ],
-      claims: {
-        openid: ['sub'],
-        profile: ['preferred_username', 'name'],
-        email: ['email'],
-        groups: ['groups'],
-      },
-      cookies: { keys: ['oidc-test-cookie-key'] },
-      ttl: { Interaction: 600, Session: 600, Grant: 600, AccessToken: 600, IdToken: 600 },
-      features: { devInteractions: { enabled: true } },
-      findAccount: (_ctx, id) => {
-        const claims = accounts.get(id);
-        return Promise.resolve(
-          claims === undefined ? undefined : { accountId: id, claims: () => claims },
-        );
-      },
-    });
-    provider.on('request', oidc.callback());
-
     store = await openSqliteStore({ dataDir });
     const sessions = new SessionStore({ store });
     login = await OidcLogin.discover(
-      { issuer, clientId, clientSecret, redirectUrl, caCert: tls.cert },
+      { issuer, clientId, clientSecret, redirectUrl, caCert: idpCert },
       store,
     );
     audit = await openSqliteAuditLog({ dataDir });
@@ -166,47 +238,8 @@ describe('OIDC login', () => {
     await app.close();
     await audit.close();
     await store.close();
-    provider.closeAllConnections();
-    await new Promise((resolve) => provider.close(resolve));
-    await dispatcher.close();
     await rm(dataDir, { recursive: true, force: true });
   });
-
-  /** The provider's steps, as a browser: follow redirects, post the login and consent forms. */
-  async function signInAtProvider(authorizationUrl: string, account: string): Promise<URL> {
-    const jar = new CookieJar();
-    let url = new URL(authorizationUrl);
-    let form: Record<string, string> | undefined;
-    for (let step = 0; step < 20; step++) {
-      const res = await fetch(url, {
-        method: form ? 'POST' : 'GET',
-        headers: {
-          cookie: jar.header(url),
-          ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-        },
-        ...(form ? { body: new URLSearchParams(form).toString() } : {}),
-        redirect: 'manual',
-        dispatcher,
-      });
-      jar.store(res.headers);
-      form = undefined;
-      const location = res.headers.get('location');
-      if (location !== null) {
-        const next = new URL(location, url);
-        if (next.href.startsWith(redirectUrl)) return next;
-        url = next;
-        continue;
-      }
-      assert.equal(res.status, 200, `unexpected ${res.status} at ${url.href}`);
-      const html = await res.text();
-      const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
-      const prompt = /name="prompt" value="([^"]+)"/.exec(html)?.[1];
-      assert.ok(action && prompt, `no form at ${url.href}`);
-      url = new URL(action.replaceAll('&amp;', '&'), url);
-      form = prompt === 'login' ? { prompt, login: account, password: 'anything' } : { prompt };
-    }
-    assert.fail('the provider never redirected back');
-  }
 
   /** GET /auth/oidc/login: the pending-login cookie and the provider's URL. */
   async function startLogin(): Promise<{ cookie: string; location: string }> {
@@ -362,6 +395,101 @@ describe('OIDC login', () => {
     assert.match(
       res.json<{ message: string }>().message,
       /user name "Bad Name" from claim "preferred_username" is not a valid User name/,
+    );
+  });
+});
+
+describe('slipway server with --oidc-* options', () => {
+  it('signs in over real HTTP, says so in /auth/config, and audits the login', async () => {
+    accounts.set('dave-account', {
+      sub: 'dave-account',
+      preferred_username: 'dave',
+      groups: ['chemistry'],
+    });
+    const dataDir = await mkdtemp(join(tmpdir(), 'slipway-oidc-server-'));
+    await writeFile(join(dataDir, 'client-secret'), `${clientSecret}\n`, { mode: 0o600 });
+    await writeFile(join(dataDir, 'idp-ca.pem'), idpCert);
+    const server = await startServer({
+      dataDir,
+      listen: `127.0.0.1:${serverPort}`,
+      insecureHttp: true,
+      logger: pino({ level: 'silent' }),
+      // The redirect URL is the default one: this server's URL + /auth/oidc/callback.
+      oidc: {
+        issuer,
+        clientId,
+        clientSecretFile: join(dataDir, 'client-secret'),
+        caFile: join(dataDir, 'idp-ca.pem'),
+        name: 'University login',
+      },
+    });
+    try {
+      const config = await fetch(`${server.url}/auth/config`);
+      assert.deepEqual(((await config.json()) as { oidc: unknown }).oidc, {
+        enabled: true,
+        name: 'University login',
+      });
+      const start = await fetch(`${server.url}/auth/oidc/login`, { redirect: 'manual' });
+      assert.equal(start.status, 302);
+      const pending = start.headers.getSetCookie()[0]?.split(';')[0] ?? '';
+      const back = await signInAtProvider(
+        start.headers.get('location') ?? '',
+        'dave-account',
+        serverRedirectUrl,
+      );
+      const done = await fetch(back, { headers: { cookie: pending }, redirect: 'manual' });
+      assert.equal(done.status, 302, await done.text());
+      assert.equal(done.headers.get('location'), '/');
+      const session = done.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('slipway_session='))
+        ?.split(';')[0];
+      assert.ok(session);
+      const whoami = await fetch(`${server.url}/auth/whoami`, { headers: { cookie: session } });
+      assert.equal(whoami.status, 200);
+      const me = (await whoami.json()) as Whoami;
+      assert.equal(me.username, 'dave');
+      assert.ok(me.groups.includes('chemistry'));
+
+      const token = (await readFile(server.adminTokenPath, 'utf8')).trim();
+      const audit = await fetch(`${server.url}${auditEventsPath}?user=dave`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const entries = ((await audit.json()) as AuditEventList).items;
+      assert.ok(
+        entries.some((e) => e.path === '/auth/oidc/callback' && e.result === 'allowed'),
+        JSON.stringify(entries),
+      );
+    } finally {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses --oidc-* options that do not go together, naming them', async () => {
+    const env = { SLIPWAY_DATA_DIR: '/nonexistent/slipway-oidc' };
+    const noIssuer = await slipway(undefined, ['server', '--oidc-client-id', 'x'], { env });
+    assert.notEqual(noIssuer.code, 0);
+    assert.match(noIssuer.stderr, /--oidc-client-id needs --oidc-issuer/);
+    const noClient = await slipway(undefined, ['server', '--oidc-issuer', issuer], { env });
+    assert.notEqual(noClient.code, 0);
+    assert.match(noClient.stderr, /--oidc-issuer needs --oidc-client-id/);
+    await assert.rejects(
+      startServer({
+        dataDir: '/nonexistent/slipway-oidc',
+        listen: '127.0.0.1:0',
+        insecureHttp: true,
+        oidc: { issuer, clientId },
+      }),
+      /--oidc-redirect-url is required when the server listens on port 0/,
+    );
+    await assert.rejects(
+      startServer({
+        dataDir: '/nonexistent/slipway-oidc',
+        listen: '127.0.0.1:6443',
+        oidc: { issuer, clientId, clientSecretFile: '/nonexistent/secret' },
+      }),
+      /--oidc-client-secret-file: cannot read \/nonexistent\/secret/,
     );
   });
 });

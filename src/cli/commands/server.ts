@@ -13,6 +13,14 @@ interface ServerCommandOptions {
   demo?: boolean;
   simLatency: string;
   simApiPort?: string;
+  oidcIssuer?: string;
+  oidcClientId?: string;
+  oidcClientSecretFile?: string;
+  oidcRedirectUrl?: string;
+  oidcUsernameClaim?: string;
+  oidcGroupsClaim?: string;
+  oidcCaFile?: string;
+  oidcName?: string;
 }
 
 const simLatencies = ['zero', 'fast', 'default'] as const;
@@ -46,6 +54,21 @@ export function registerServer(program: Command, ctx: CommandContext): void {
       '--sim-api-port <port>',
       "port of the simulated clusters' Kubernetes API on 127.0.0.1 (default: any free port)",
     )
+    .option('--oidc-issuer <url>', 'offer OIDC login with this provider (https)')
+    .option('--oidc-client-id <id>', "Slipway's client id at the OIDC provider")
+    .option('--oidc-client-secret-file <file>', 'file holding the client secret')
+    .option(
+      '--oidc-redirect-url <url>',
+      'callback registered at the provider (default SERVER_URL/auth/oidc/callback)',
+    )
+    .option(
+      '--oidc-username-claim <claim>',
+      'claim with the user name, else sub',
+      'preferred_username',
+    )
+    .option('--oidc-groups-claim <claim>', 'claim with the groups', 'groups')
+    .option('--oidc-ca-file <file>', "PEM CA certificate for the provider's TLS")
+    .option('--oidc-name <text>', 'label of the login button', 'Single sign-on')
     .action(async (options: ServerCommandOptions) => {
       await runServer(ctx, options);
     });
@@ -76,6 +99,7 @@ async function runServer(ctx: CommandContext, options: ServerCommandOptions): Pr
     throw new CliError(`--sim-api-port: "${options.simApiPort}" is not a port number`);
   }
   const dataDir = resolve(options.dataDir ?? (ctx.io.env['SLIPWAY_DATA_DIR'] || '.data'));
+  const oidc = oidcOptions(options);
   // Loaded here so that other commands never load the server and its dependencies.
   const { startServer } = await import('../../server.ts');
   const server = await startServer({
@@ -87,6 +111,7 @@ async function runServer(ctx: CommandContext, options: ServerCommandOptions): Pr
     ...(options.demo ? { demo: true } : {}),
     simLatency,
     ...(simApiPort !== undefined ? { simApiPort } : {}),
+    ...(oidc ? { oidc } : {}),
   });
   const fingerprint: unknown =
     'certificateFingerprint' in server ? server.certificateFingerprint : undefined;
@@ -157,6 +182,35 @@ export function firstAdminBanner(password: string, passwordPath: string): string
     `  (also in ${passwordPath}, readable only by you; change it after signing in)`,
     '',
   ].join('\n');
+}
+
+/** The --oidc-* options for startServer; undefined when OIDC is not asked for. */
+function oidcOptions(options: ServerCommandOptions) {
+  const given = [
+    ['--oidc-client-id', options.oidcClientId],
+    ['--oidc-client-secret-file', options.oidcClientSecretFile],
+    ['--oidc-redirect-url', options.oidcRedirectUrl],
+    ['--oidc-ca-file', options.oidcCaFile],
+  ] as const;
+  if (options.oidcIssuer === undefined) {
+    const stray = given.find(([, value]) => value !== undefined);
+    if (stray) throw new CliError(`${stray[0]} needs --oidc-issuer`);
+    return undefined;
+  }
+  if (options.oidcClientId === undefined)
+    throw new CliError('--oidc-issuer needs --oidc-client-id');
+  return {
+    issuer: options.oidcIssuer,
+    clientId: options.oidcClientId,
+    ...(options.oidcClientSecretFile
+      ? { clientSecretFile: resolve(options.oidcClientSecretFile) }
+      : {}),
+    ...(options.oidcRedirectUrl ? { redirectUrl: options.oidcRedirectUrl } : {}),
+    ...(options.oidcUsernameClaim ? { usernameClaim: options.oidcUsernameClaim } : {}),
+    ...(options.oidcGroupsClaim ? { groupsClaim: options.oidcGroupsClaim } : {}),
+    ...(options.oidcCaFile ? { caFile: resolve(options.oidcCaFile) } : {}),
+    ...(options.oidcName ? { name: options.oidcName } : {}),
+  };
 }
 
 function stopped(signal: AbortSignal | undefined): Promise<void> {
