@@ -34,12 +34,22 @@ async function go(page: Page, entry: string, heading: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name: heading }).waitFor();
 }
 
+interface ProjectSpec {
+  members?: { user?: string; role: string }[];
+  quota?: { clusters?: number };
+  quotaLimit?: { clusters?: number };
+}
+
 describe('dashboard admin and account pages in Chromium', { timeout: 240_000 }, () => {
   let harness: DashboardHarness;
   let page: Page;
   /** Every API path the admin's browser asked for, to show secrets were never read. */
   const requested: string[] = [];
   const started = performance.now();
+
+  const projectSpec = async () =>
+    (await apiJson<{ spec: ProjectSpec }>(harness.adminApi, 'GET', `${api}/projects/${project}`))
+      .spec;
 
   before(async () => {
     harness = await startDashboardHarness();
@@ -113,16 +123,13 @@ describe('dashboard admin and account pages in Chromium', { timeout: 240_000 }, 
     const row = page.locator(`[data-testid="members"] tr[data-member="${member.name}"]`);
     await row.waitFor();
     assert.match(await row.innerText(), /member/);
-    // A quota, saved through the form, comes back from the server into the table.
+    // A quota and its limit, saved through the form, come back from the server.
     await page.getByLabel('Quota: Clusters').fill('3');
+    await page.getByLabel('Limit: Clusters').fill('5');
     await page.getByRole('button', { name: 'Save quota' }).click();
     await waitFor(async () => {
-      const p = await apiJson<{ spec: { quota?: { clusters?: number } } }>(
-        harness.adminApi,
-        'GET',
-        `${api}/projects/${project}`,
-      );
-      return p.spec.quota?.clusters === 3;
+      const p = await projectSpec();
+      return p.quota?.clusters === 3 && p.quotaLimit?.clusters === 5;
     }, `quota of ${project} saved`);
     await page.locator('tr[data-resource="clusters"]').getByText('0 of 3').waitFor();
     await screenshot(page, 'admin-project');
@@ -311,6 +318,31 @@ describe('dashboard admin and account pages in Chromium', { timeout: 240_000 }, 
     assert.deepEqual(refused.listed, [member.name]);
     assert.equal(refused.status, 403, refused.message);
     assert.doesNotMatch(refused.message, /CSRF/);
+  });
+
+  test('an owner changes the quota within the limit; beyond it the refusal is beside the field', async () => {
+    const promoted = await harness.adminApi.fetch(`${api}/projects/${project}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      data: { spec: { members: [{ user: member.name, role: 'owner' }] } },
+    });
+    assert.equal(promoted.status(), 200, await promoted.text());
+    await page.goto(`/manage/projects/${project}`);
+    await page.getByRole('heading', { level: 1, name: 'Course 101' }).waitFor();
+    await page.getByText('owner', { exact: true }).first().waitFor();
+    assert.equal(await page.getByLabel('Limit: Clusters').count(), 0, 'only admins set limits');
+    await page.getByLabel('Quota: Clusters').fill('10');
+    await page.getByRole('button', { name: 'Save quota' }).click();
+    const beside = page.locator('#quota-clusters-error');
+    await beside.waitFor();
+    assert.match(await beside.innerText(), /quotaLimit\.clusters \(5\)/);
+    assert.equal(await page.getByLabel('Quota: Clusters').getAttribute('aria-invalid'), 'true');
+    await screenshot(page, 'admin-owner-quota-refused');
+    assert.equal((await projectSpec()).quota?.clusters, 3, 'the refused quota was not stored');
+    await page.getByLabel('Quota: Clusters').fill('4');
+    await page.getByRole('button', { name: 'Save quota' }).click();
+    await beside.waitFor({ state: 'detached' });
+    await waitFor(async () => (await projectSpec()).quota?.clusters === 4, 'owner quota saved');
   });
 });
 

@@ -32,11 +32,15 @@ export function quotaPatch(draft: Draft): Record<string, number | null> {
   return patch;
 }
 
-function badNumbers(draft: Draft): string[] {
-  return quotaResources
-    .filter(({ key }) => draft[key].trim() !== '' && !/^\d+$/.test(draft[key].trim()))
-    .map(({ label }) => `${label} must be a whole number ≥ 0`);
+function badNumber(text: string): string[] {
+  return text.trim() !== '' && !/^\d+$/.test(text.trim()) ? ['must be a whole number ≥ 0'] : [];
 }
+
+/** Field paths the server may name: the whole quota, or one resource of it. */
+const quotaFields = ['spec.quota', 'spec.quotaLimit'].flatMap((field) => [
+  field,
+  ...quotaResources.map(({ key }) => `${field}.${key}`),
+]);
 
 export function ProjectQuota(props: {
   project: FullProject;
@@ -58,8 +62,11 @@ export function ProjectQuota(props: {
     }
   }, [version, dirty]);
 
-  const placed = placeErrors(action.error, ['spec.quota', 'spec.quotaLimit'], 'spec.quota');
-  const problems = [...badNumbers(quota), ...(props.editLimit ? badNumbers(limit) : [])];
+  const placed = placeErrors(action.error, quotaFields, 'spec.quota');
+  const problems = quotaResources.flatMap(({ key }) => [
+    ...badNumber(quota[key]),
+    ...(props.editLimit ? badNumber(limit[key]) : []),
+  ]);
   const usage = project.status?.usage ?? {};
   const editable = props.editQuota || props.editLimit;
 
@@ -76,21 +83,25 @@ export function ProjectQuota(props: {
     const draft = which === 'quota' ? quota : limit;
     const set = which === 'quota' ? setQuota : setLimit;
     const field = which === 'quota' ? 'spec.quota' : 'spec.quotaLimit';
-    const invalid = (placed.byField[field]?.length ?? 0) > 0;
+    const id = `${which}-${key}`;
+    const messages = [...badNumber(draft[key]), ...(placed.byField[`${field}.${key}`] ?? [])];
     return (
-      <input
-        id={`${which}-${key}`}
-        inputMode="numeric"
-        aria-label={`${which === 'quota' ? 'Quota' : 'Limit'}: ${label}`}
-        aria-invalid={invalid ? true : undefined}
-        aria-describedby={invalid ? `${which}-error` : undefined}
-        value={draft[key]}
-        placeholder="none"
-        onChange={(e) => {
-          setDirty(true);
-          set({ ...draft, [key]: e.target.value });
-        }}
-      />
+      <>
+        <input
+          id={id}
+          inputMode="numeric"
+          aria-label={`${which === 'quota' ? 'Quota' : 'Limit'}: ${label}`}
+          aria-invalid={messages.length > 0 ? true : undefined}
+          aria-describedby={messages.length > 0 ? `${id}-error` : undefined}
+          value={draft[key]}
+          placeholder="none"
+          onChange={(e) => {
+            setDirty(true);
+            set({ ...draft, [key]: e.target.value });
+          }}
+        />
+        <FieldError id={`${id}-error`} messages={messages} />
+      </>
     );
   };
 
@@ -137,10 +148,7 @@ export function ProjectQuota(props: {
             </tbody>
           </table>
         </div>
-        <FieldError
-          id="quota-error"
-          messages={[...problems, ...(placed.byField['spec.quota'] ?? [])]}
-        />
+        <FieldError id="quota-error" messages={placed.byField['spec.quota'] ?? []} />
         <FieldError id="limit-error" messages={placed.byField['spec.quotaLimit'] ?? []} />
         {editable && (
           <div className="actions">
