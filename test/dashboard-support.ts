@@ -129,3 +129,17 @@ export async function apiJson<T>(
   if (!response.ok()) throw new Error(`${method} ${path}: ${response.status()} ${text}`);
   return (text === '' ? undefined : JSON.parse(text)) as T;
 }
+
+/** Retry `check` until it stops throwing; after `timeoutMs`, throw its last failure. */
+export async function eventually(check: () => Promise<void>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (err: unknown) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}

@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { parse } from 'yaml';
 import {
   apiJson,
+  eventually,
   openPage,
   screenshot,
   signIn,
@@ -172,7 +173,7 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     await screenshot(page, '05-clusters-ready');
   });
 
-  test('the admin scales the cluster, downloads its kubeconfig, and sees its machines', async () => {
+  test('the admin scales and upgrades the cluster, sees its machines, downloads its kubeconfig', async () => {
     const page = adminPage;
     await page.getByRole('link', { name: cluster }).click();
     await page.waitForURL(`**/clusters/${cluster}`);
@@ -187,11 +188,28 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     );
     assert.equal(stored.spec.config?.workersNumber, 2);
     const machines = page.locator('table.machines tbody tr');
-    assert.equal(await machines.count(), 3);
-    assert.equal(await machines.filter({ hasText: 'Running' }).count(), 3);
+    await eventually(async () => {
+      const running = machines.filter({ hasText: 'Running' });
+      assert.deepEqual([await machines.count(), await running.count()], [3, 3]);
+    });
     assert.ok(await documentMarked(page), 'the detail page was reloaded');
     await page.locator('.timeline').getByText('ClusterReady').first().waitFor();
     await screenshot(page, '06-cluster-detail');
+
+    // Upgrade to the template the current one allows; the version changes live.
+    await page.getByLabel('Upgrade to template').selectOption('sim-k3s-single-1-31');
+    await page.getByRole('button', { name: 'Upgrade' }).click();
+    await page
+      .getByTestId('version')
+      .filter({ hasText: 'v1.31.4+k3s1' })
+      .waitFor({ timeout: 90_000 });
+    await page.locator('h1 + .badge', { hasText: 'Ready' }).waitFor({ timeout: 90_000 });
+    // Old machines are replaced: in the end every row is on the new version.
+    await eventually(async () => {
+      const rows = page.locator('table.machines tbody tr');
+      const upgraded = rows.filter({ hasText: 'v1.31.4+k3s1' });
+      assert.deepEqual([await rows.count(), await upgraded.count()], [3, 3]);
+    });
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),

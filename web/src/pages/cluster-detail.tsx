@@ -158,7 +158,7 @@ export function ClusterDetailPage({ namespace, name }: { namespace: string; name
               <dt>Nodes ready</dt>
               <dd data-testid="ready-nodes">{cluster.status?.readyNodes ?? '—'}</dd>
               <dt>Version</dt>
-              <dd>{cluster.status?.version ?? '—'}</dd>
+              <dd data-testid="version">{cluster.status?.version ?? '—'}</dd>
               <dt>Template</dt>
               <dd>{cluster.spec.template}</dd>
               <dt>Credential</dt>
