@@ -6,16 +6,16 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Fastify from 'fastify';
 import { ApiVersion, type AnyResource } from '../src/api/index.ts';
-import { registerAuditHooks } from '../src/apiserver/audit.ts';
 import {
   AuthenticatedGroup,
   bearerToken,
   bearerTokenAuthenticator,
   firstAuthenticator,
+  sessionAuthenticator,
 } from '../src/apiserver/authn.ts';
 import { auditEventsPath, type AuditEventList } from '../src/apiserver/routes/audit.ts';
+import { buildApiServer } from '../src/apiserver/server.ts';
 import {
   base,
   clusterDeployment,
@@ -28,6 +28,10 @@ import {
 import { openSqliteAuditLog, type SqliteAuditLog } from '../src/audit/sqlite-audit-log.ts';
 import type { AuditEvent } from '../src/audit/types.ts';
 import { slipway } from '../src/cli/run-cli.test-support.ts';
+import { startIdentity } from '../src/identity/identity.ts';
+import { scryptHasher } from '../src/identity/passwords.ts';
+import { fastParams } from '../src/identity/test-support.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 
 const viewerToken = 'viewer-token-for-bob';
 const secretValue = 'hunter2-SECRET-VALUE-7f3a9c';
@@ -389,45 +393,88 @@ describe('audit query API', () => {
   });
 });
 
-describe('audit of logins', () => {
-  it('records the attempted user name of a login, never the password', async () => {
+describe('audit of sign-ins', () => {
+  it('records logins (under the name tried, never the password), password changes and logouts', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'slipway-audit-test-'));
-    const log = await openSqliteAuditLog({ dataDir });
-    const app = Fastify();
-    registerAuditHooks(app, log);
-    // Stands in for the identity routes: only the hook's view of a login matters here.
-    app.post('/auth/login', (req, reply) => {
-      const body = req.body as { username: string; password: string };
-      return reply.code(body.password === 'right' ? 200 : 401).send({
-        kind: 'Status',
-        message: 'invalid user name or password',
-      });
+    const store = await openSqliteStore({ dataDir });
+    const identity = await startIdentity({
+      store,
+      dataDir,
+      hasher: scryptHasher(fastParams),
+      onError: () => {},
     });
+    const log = await openSqliteAuditLog({ dataDir });
+    const app = await buildApiServer({
+      store,
+      authenticate: firstAuthenticator(
+        bearerTokenAuthenticator(testToken),
+        sessionAuthenticator(identity.sessions, store),
+      ),
+      identity,
+      audit: log,
+    });
+    const oldPassword = 'carol-old-password-3f9a';
+    const newPassword = 'carol-new-password-81c2';
     try {
-      await app.inject({
-        method: 'POST',
-        url: '/auth/login',
-        payload: { username: 'carol', password: secretValue },
+      await store.create({
+        apiVersion: ApiVersion,
+        kind: 'User',
+        metadata: { name: 'carol' },
+        spec: {},
       });
-      await app.inject({
-        method: 'POST',
-        url: '/auth/login',
-        payload: { username: 'carol', password: 'right' },
+      await identity.passwords.set('carol', oldPassword);
+      const login = (password: string) =>
+        app.inject({
+          method: 'POST',
+          url: '/auth/login',
+          payload: { username: 'carol', password },
+        });
+      assert.equal((await login(secretValue)).statusCode, 401);
+      const ok = await login(oldPassword);
+      assert.equal(ok.statusCode, 200, ok.body);
+      const { csrfToken } = ok.json<{ csrfToken: string }>();
+      const sessionCookie = String([ok.headers['set-cookie']].flat()[0]).split(';')[0] ?? '';
+      const headers = { cookie: sessionCookie, 'x-csrf-token': csrfToken };
+      const changed = await app.inject({
+        method: 'PUT',
+        url: `${base}/users/carol/password`,
+        headers,
+        payload: { password: newPassword, currentPassword: oldPassword },
       });
-      const { items } = await log.query();
+      assert.ok(changed.statusCode < 300, changed.body);
+      const out = await app.inject({ method: 'POST', url: '/auth/logout', headers });
+      assert.equal(out.statusCode, 204, out.body);
+
+      const { items } = await log.query({ user: 'carol' });
       assert.deepEqual(
-        items.map((e) => [e.user, e.verb, e.path, e.code, e.result, e.message]),
+        items.map((e) => [e.verb, e.resource ?? e.path, e.subresource ?? '', e.code, e.result]),
         [
-          ['carol', 'post', '/auth/login', 200, 'allowed', undefined],
-          ['carol', 'post', '/auth/login', 401, 'denied', 'invalid user name or password'],
+          ['post', '/auth/logout', '', 204, 'allowed'],
+          ['update', 'users', 'password', changed.statusCode, 'allowed'],
+          ['post', '/auth/login', '', 200, 'allowed'],
+          ['post', '/auth/login', '', 401, 'denied'],
         ],
       );
       await log.close();
-      const bytes = await readFile(join(dataDir, 'audit.db'));
-      assert.equal(bytes.includes(secretValue), false);
+      const files = (await readdir(dataDir)).filter((f) => f.startsWith('audit.db'));
+      for (const file of files) {
+        const bytes = await readFile(join(dataDir, file));
+        for (const needle of [
+          secretValue,
+          oldPassword,
+          newPassword,
+          csrfToken,
+          sessionCookie.split('=')[1] ?? '',
+        ]) {
+          assert.ok(needle.length > 10);
+          assert.equal(bytes.includes(needle), false, `${file} contains a secret`);
+        }
+      }
     } finally {
       await app.close();
       await log.close();
+      identity.stop();
+      await store.close();
       await rm(dataDir, { recursive: true, force: true });
     }
   });
