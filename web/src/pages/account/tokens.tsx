@@ -8,17 +8,11 @@ import { placeErrors } from '../../components/admin/errors.ts';
 import { FormErrors } from '../../components/admin/form-errors.tsx';
 import { TextField } from '../../components/admin/fields.tsx';
 import type { APIToken } from '../../components/admin/types.ts';
+import { localTimeToRfc3339 } from '../../components/admin/values.ts';
 import { condition, Time } from '../../components/format.tsx';
 import { ErrorNotice, Loading, Notice } from '../../components/notice.tsx';
 
 const fields = ['metadata.name', 'metadata.generateName', 'spec.description', 'spec.expiresAt'];
-
-/** `datetime-local` text as RFC 3339 (it is in the browser's time zone); undefined when empty. */
-export function localTimeToRfc3339(text: string): string | undefined {
-  if (text === '') return undefined;
-  const date = new Date(text);
-  return Number.isNaN(date.getTime()) ? text : date.toISOString();
-}
 
 function ShownOnce(props: { token: string; name: string; onDismiss: () => void }) {
   const [copied, setCopied] = useState<'yes' | 'failed' | undefined>();

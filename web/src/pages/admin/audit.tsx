@@ -6,11 +6,10 @@ import { useAction } from '../../components/admin/action.ts';
 import '../../components/admin/admin.css';
 import { SelectField, TextField } from '../../components/admin/fields.tsx';
 import type { AuditEvent, AuditEventList } from '../../components/admin/types.ts';
+import { auditQuery, type AuditFilters } from '../../components/admin/values.ts';
 import { ErrorNotice, Loading, Notice } from '../../components/notice.tsx';
 
 export const auditEventsPath = '/apis/audit.slipway.dev/v1alpha1/auditevents';
-
-const pageSize = '50';
 
 const verbs = [
   '',
@@ -26,38 +25,7 @@ const verbs = [
   'put',
 ];
 
-export interface AuditFilters {
-  user: string;
-  namespace: string;
-  verb: string;
-  resource: string;
-  /** `datetime-local` text (the browser's time zone); empty for no limit. */
-  since: string;
-}
-
 const noFilters: AuditFilters = { user: '', namespace: '', verb: '', resource: '', since: '' };
-
-/** The query for one page: filters given, `since` as RFC 3339, and where to continue. */
-export function auditQuery(
-  filters: AuditFilters,
-  next?: string,
-): Record<string, string | undefined> {
-  const given = (value: string) => (value.trim() === '' ? undefined : value.trim());
-  const since = given(filters.since);
-  const sinceDate = since === undefined ? undefined : new Date(since);
-  return {
-    user: given(filters.user),
-    namespace: given(filters.namespace),
-    verb: given(filters.verb),
-    resource: given(filters.resource),
-    since:
-      sinceDate === undefined || Number.isNaN(sinceDate.getTime())
-        ? since
-        : sinceDate.toISOString(),
-    limit: pageSize,
-    continue: next,
-  };
-}
 
 function target(event: AuditEvent): string {
   if (!event.resource) return event.path;

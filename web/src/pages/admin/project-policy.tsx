@@ -8,7 +8,7 @@ import { placeErrors } from '../../components/admin/errors.ts';
 import { FormErrors } from '../../components/admin/form-errors.tsx';
 import { splitList, TextField } from '../../components/admin/fields.tsx';
 import type { FullProject } from '../../components/admin/types.ts';
-import { localTimeToRfc3339 } from '../account/tokens.tsx';
+import { localTimeToRfc3339, toLocalInput } from '../../components/admin/values.ts';
 
 const fields = [
   'spec.templates',
@@ -17,15 +17,6 @@ const fields = [
   'spec.maxClusterLifetime',
   'spec.expiresAt',
 ];
-
-/** RFC 3339 as `datetime-local` text in the browser's time zone. */
-function toLocalInput(time: string | undefined): string {
-  if (time === undefined) return '';
-  const date = new Date(time);
-  if (Number.isNaN(date.getTime())) return '';
-  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
-  return local.toISOString().slice(0, 16);
-}
 
 interface Draft {
   templates: string;

@@ -8,33 +8,12 @@ import { placeErrors } from '../../components/admin/errors.ts';
 import { FormErrors } from '../../components/admin/form-errors.tsx';
 import { quotaResources, type FullProject, type Quota } from '../../components/admin/types.ts';
 import { FieldError } from '../../components/notice.tsx';
-
-type Draft = Record<keyof Quota, string>;
-
-function draftOf(quota: Quota | undefined): Draft {
-  const text = (v: number | undefined) => (v === undefined ? '' : String(v));
-  return {
-    clusters: text(quota?.clusters),
-    machines: text(quota?.machines),
-    vcpu: text(quota?.vcpu),
-    memoryMiB: text(quota?.memoryMiB),
-    diskGiB: text(quota?.diskGiB),
-  };
-}
-
-/** A merge patch of a quota: numbers, and null for the boxes left empty (removes them). */
-export function quotaPatch(draft: Draft): Record<string, number | null> {
-  const patch: Record<string, number | null> = {};
-  for (const { key } of quotaResources) {
-    const text = draft[key].trim();
-    patch[key] = text === '' ? null : Number(text);
-  }
-  return patch;
-}
-
-function badNumber(text: string): string[] {
-  return text.trim() !== '' && !/^\d+$/.test(text.trim()) ? ['must be a whole number ≥ 0'] : [];
-}
+import {
+  badQuotaNumber,
+  quotaDraft,
+  quotaPatch,
+  type QuotaDraft,
+} from '../../components/admin/values.ts';
 
 /** Field paths the server may name: the whole quota, or one resource of it. */
 const quotaFields = ['spec.quota', 'spec.quotaLimit'].flatMap((field) => [
@@ -50,22 +29,22 @@ export function ProjectQuota(props: {
   const { project } = props;
   const name = project.metadata.name;
   const version = project.metadata.resourceVersion;
-  const [quota, setQuota] = useState<Draft>(draftOf(project.spec.quota));
-  const [limit, setLimit] = useState<Draft>(draftOf(project.spec.quotaLimit));
+  const [quota, setQuota] = useState<QuotaDraft>(quotaDraft(project.spec.quota));
+  const [limit, setLimit] = useState<QuotaDraft>(quotaDraft(project.spec.quotaLimit));
   const [dirty, setDirty] = useState(false);
   const action = useAction();
   // Follow the live object until the user starts editing.
   useEffect(() => {
     if (!dirty) {
-      setQuota(draftOf(project.spec.quota));
-      setLimit(draftOf(project.spec.quotaLimit));
+      setQuota(quotaDraft(project.spec.quota));
+      setLimit(quotaDraft(project.spec.quotaLimit));
     }
   }, [version, dirty]);
 
   const placed = placeErrors(action.error, quotaFields, 'spec.quota');
   const problems = quotaResources.flatMap(({ key }) => [
-    ...badNumber(quota[key]),
-    ...(props.editLimit ? badNumber(limit[key]) : []),
+    ...badQuotaNumber(quota[key]),
+    ...(props.editLimit ? badQuotaNumber(limit[key]) : []),
   ]);
   const usage = project.status?.usage ?? {};
   const editable = props.editQuota || props.editLimit;
@@ -84,7 +63,7 @@ export function ProjectQuota(props: {
     const set = which === 'quota' ? setQuota : setLimit;
     const field = which === 'quota' ? 'spec.quota' : 'spec.quotaLimit';
     const id = `${which}-${key}`;
-    const messages = [...badNumber(draft[key]), ...(placed.byField[`${field}.${key}`] ?? [])];
+    const messages = [...badQuotaNumber(draft[key]), ...(placed.byField[`${field}.${key}`] ?? [])];
     return (
       <>
         <input
