@@ -39,6 +39,7 @@ export async function startIdentity(opts: IdentityOptions): Promise<Identity> {
     ...(opts.sessionTtlMs !== undefined ? { ttlMs: opts.sessionTtlMs } : {}),
   });
   const firstAdmin = await ensureFirstAdmin({ store, passwords, dataDir: opts.dataDir });
+  await passwords.warmUp();
   await sessions.sweep();
   sessions.startSweeper(opts.onError);
   return {

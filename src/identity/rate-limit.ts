@@ -100,7 +100,7 @@ export class LoginRateLimiter {
   }
 }
 
-/** Case-folded, so `Ann` and `ann` share a budget. */
+/** Case-folded, so `Ann` and `ann` share a budget; cut, so a huge name costs no memory. */
 function userKey(username: string): string {
-  return username.toLowerCase();
+  return username.slice(0, 256).toLowerCase();
 }

@@ -15,13 +15,19 @@ export const fastParams = { logN: 10, r: 8, p: 1 };
 export interface CountingHasher extends PasswordHasher {
   /** How many times a key was derived to check a password. */
   verifications: number;
+  /** How many hashes were made. */
+  hashes: number;
 }
 
 export function countingHasher(): CountingHasher {
   const inner = scryptHasher(fastParams);
   const hasher: CountingHasher = {
     verifications: 0,
-    hash: (password) => inner.hash(password),
+    hashes: 0,
+    hash(password) {
+      hasher.hashes++;
+      return inner.hash(password);
+    },
     needsRehash: (encoded) => inner.needsRehash?.(encoded) ?? false,
     verify(password, encoded) {
       hasher.verifications++;

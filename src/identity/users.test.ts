@@ -57,6 +57,16 @@ describe('user passwords', () => {
     assert.equal(hasher.verifications - before, 2);
   });
 
+  it('makes the decoy hash ahead, so the first unknown name costs what later ones cost', async () => {
+    const fresh = countingHasher();
+    const warm = new UserPasswords({ store: t.store, hasher: fresh });
+    await warm.warmUp();
+    assert.equal(fresh.hashes, 1);
+    assert.equal(await warm.verify('nobody-else', 'some password 2'), undefined);
+    assert.equal(await warm.verify('nobody-at-all', 'some password 3'), undefined);
+    assert.deepEqual([fresh.hashes, fresh.verifications], [1, 2]);
+  });
+
   it('changes a password: the old one stops working', async () => {
     await passwords.set('ann', 'a brand new password');
     assert.equal(await passwords.verify('ann', 'ann password 123'), undefined);

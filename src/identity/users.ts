@@ -143,6 +143,14 @@ export class UserPasswords {
     return user;
   }
 
+  /**
+   * Make the decoy hash now, so that the first login of an unknown name is not slower
+   * than the others (which would tell that the name is unknown).
+   */
+  async warmUp(): Promise<void> {
+    await this.#decoyHash();
+  }
+
   /** Whether the user has a password (OIDC-only users have none). */
   async hasPassword(username: string): Promise<boolean> {
     return (await this.#hash(username)) !== undefined;
