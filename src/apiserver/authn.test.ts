@@ -9,7 +9,9 @@ import {
   bearerTokenAuthenticator,
   ensureAdminToken,
   firstAuthenticator,
+  sessionIdOf,
 } from './authn.ts';
+import { csrfTokenMatches } from './csrf.ts';
 import { adminAuthorizer } from './authz.ts';
 
 const req = (authorization?: string) => ({
@@ -122,5 +124,35 @@ describe('ensureAdminToken', () => {
     } finally {
       await rm(dir, { recursive: true });
     }
+  });
+});
+
+describe('session cookie', () => {
+  const cookie = (value: string) => ({ headers: { cookie: value } });
+
+  it('finds the session id among other cookies', () => {
+    assert.equal(sessionIdOf(cookie('slipway_session=abc')), 'abc');
+    assert.equal(sessionIdOf(cookie('theme=dark; slipway_session=abc-_1; lang=en')), 'abc-_1');
+    assert.equal(sessionIdOf(cookie('theme=dark;slipway_session=abc')), 'abc');
+  });
+
+  it('finds nothing in other cookies, empty values or no header', () => {
+    for (const value of [
+      '',
+      'theme=dark',
+      'slipway_session=',
+      'xslipway_session=abc',
+      'slipway_session',
+    ])
+      assert.equal(sessionIdOf(cookie(value)), undefined, value);
+    assert.equal(sessionIdOf({ headers: {} }), undefined);
+  });
+});
+
+describe('CSRF token comparison', () => {
+  it('matches exactly the session token', () => {
+    assert.equal(csrfTokenMatches('token-123', 'token-123'), true);
+    for (const given of ['token-124', 'token-12', 'token-1234', '', undefined, ['token-123']])
+      assert.equal(csrfTokenMatches(given, 'token-123'), false, String(given));
   });
 });
