@@ -23,6 +23,9 @@ const api = '/apis/slipway.dev/v1alpha1';
 const project = 'team-a';
 const cluster = 'web-demo';
 const viewer = { name: 'vera', password: 'viewer-password-123' };
+const member = { name: 'mia', password: 'member-password-456' };
+/** Templates granted to the project: one, and the one it may upgrade to. */
+const grantedTemplates = ['sim-k3s-single', 'sim-k3s-single-1-31'] as const;
 
 interface ClusterObject {
   spec: { config?: { workersNumber?: number } };
@@ -57,20 +60,26 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
       metadata: { name: project },
       spec: {
         displayName: 'Team A',
-        members: [{ user: viewer.name, role: 'viewer' }],
-        templates: ['*'],
-        credentials: ['*'],
+        members: [
+          { user: viewer.name, role: 'viewer' },
+          { user: member.name, role: 'member' },
+        ],
+        templates: grantedTemplates,
+        credentials: ['sim'],
+        quota: { clusters: 2 },
       },
     });
-    await apiJson(harness.adminApi, 'POST', `${api}/users`, {
-      apiVersion: 'slipway.dev/v1alpha1',
-      kind: 'User',
-      metadata: { name: viewer.name },
-      spec: { displayName: 'Vera Viewer' },
-    });
-    await apiJson(harness.adminApi, 'PUT', `${api}/users/${viewer.name}/password`, {
-      password: viewer.password,
-    });
+    for (const user of [viewer, member]) {
+      await apiJson(harness.adminApi, 'POST', `${api}/users`, {
+        apiVersion: 'slipway.dev/v1alpha1',
+        kind: 'User',
+        metadata: { name: user.name },
+        spec: {},
+      });
+      await apiJson(harness.adminApi, 'PUT', `${api}/users/${user.name}/password`, {
+        password: user.password,
+      });
+    }
   });
 
   after(async () => {
@@ -300,6 +309,48 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     await page.context().close();
   });
 
+  test('a member sees only granted templates, creates a cluster, and is told when the quota is full', async () => {
+    const page = await openPage(harness);
+    await page.goto('/');
+    await signIn(page, member.name, member.password);
+    await page.waitForURL(`**/projects/${project}/clusters`);
+    await page.getByRole('link', { name: 'Create cluster' }).click();
+    const template = page.getByLabel('Template');
+    await template
+      .locator('option', { hasText: grantedTemplates[0] })
+      .first()
+      .waitFor({ state: 'attached' });
+    const offered = await template
+      .locator('option')
+      .evaluateAll((options) =>
+        options.map((o) => (o as unknown as { value: string }).value).filter((v) => v !== ''),
+      );
+    assert.deepEqual(offered.sort(), [...grantedTemplates].sort());
+
+    const create = async (name: string) => {
+      await page.getByLabel('Name', { exact: true }).fill(name);
+      await template.selectOption(grantedTemplates[0]);
+      await page.getByLabel('Workers number').fill('0');
+      await page.getByRole('button', { name: 'Create cluster' }).click();
+    };
+    await create('mine');
+    await page.waitForURL(`**/projects/${project}/clusters/mine`);
+    // Members may use their clusters: the actions are there.
+    await page.getByRole('button', { name: 'Download kubeconfig' }).waitFor();
+    await page.getByRole('button', { name: 'Delete cluster' }).waitFor();
+
+    // "shared" and "mine" fill the quota of two clusters: the refusal is shown on the form.
+    await page.goto(`/projects/${project}/clusters/new`);
+    await create('one-too-many');
+    await page
+      .getByRole('alert')
+      .filter({ hasText: `exceeded quota of project "${project}"` })
+      .waitFor();
+    assert.match(page.url(), /\/clusters\/new$/);
+    await screenshot(page, '10-member-quota-refused');
+    await page.context().close();
+  });
+
   test('the cluster list is usable at phone width', async () => {
     const page = await openPage(harness, { width: 390, height: 844 });
     await page.goto('/');
@@ -320,7 +371,7 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Clusters' })
       .waitFor();
-    await screenshot(page, '10-phone-clusters');
+    await screenshot(page, '11-phone-clusters');
     await page.context().close();
   });
 });
