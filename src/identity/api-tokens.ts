@@ -15,9 +15,8 @@ import {
   isPlainObject,
   isSlipwayError,
   type AnyResource,
-  type Condition,
 } from '../api/index.ts';
-import { APITokenConditions, APITokenReasons, type APIToken } from '../api/kinds/api-token.ts';
+import type { APIToken } from '../api/kinds/api-token.ts';
 import { SecretTypes, type Secret } from '../api/kinds/secret.ts';
 import type { Store } from '../store/types.ts';
 import type { User } from '../api/kinds/user.ts';
@@ -141,33 +140,13 @@ export class ApiTokens {
       await this.#store.create(secret);
       return await this.#store.updateStatus<StoredToken>({
         ...created,
-        status: { prefix, conditions: [this.#readyCondition(created)] },
+        status: { prefix },
       });
     } catch (err: unknown) {
       // A token without its hash can never authenticate; do not leave it behind.
       await this.#store.delete('APIToken', undefined, created.metadata.name).catch(() => undefined);
       throw err;
     }
-  }
-
-  #readyCondition(token: StoredToken): Condition {
-    const time = new Date(this.#now()).toISOString();
-    const observedGeneration = token.metadata.generation ?? 1;
-    if (token.spec.revoked === true)
-      return {
-        type: APITokenConditions.Ready,
-        status: 'False',
-        reason: APITokenReasons.Revoked,
-        lastTransitionTime: time,
-        observedGeneration,
-      };
-    return {
-      type: APITokenConditions.Ready,
-      status: 'True',
-      reason: APITokenReasons.TokenActive,
-      lastTransitionTime: time,
-      observedGeneration,
-    };
   }
 
   /**
