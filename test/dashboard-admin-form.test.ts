@@ -12,6 +12,8 @@ import {
   localTimeToRfc3339,
   quotaDraft,
   quotaPatch,
+  secretRowProblems,
+  secretValues,
   toLocalInput,
 } from '../web/src/components/admin/values.ts';
 
@@ -110,4 +112,22 @@ test('the audit query keeps the given filters, converts since, and continues', (
   const next = auditQuery({ ...filters, since: '2026-11-21T10:00' }, 'token-2');
   assert.equal(next['continue'], 'token-2');
   assert.equal(next['since'], new Date('2026-11-21T10:00').toISOString());
+});
+
+test('secret rows: a value needs a key, a key once; empty rows are not sent', () => {
+  const rows = [
+    { key: ' tokenSecret ', value: 's3cret' },
+    { key: 'sshPrivateKey', value: '' },
+    { key: '', value: '' },
+  ];
+  assert.deepEqual(secretRowProblems(rows), []);
+  assert.deepEqual(secretValues(rows), { tokenSecret: 's3cret' });
+  assert.deepEqual(secretRowProblems([{ key: '', value: 'x' }]), ['every value needs a key']);
+  assert.deepEqual(
+    secretRowProblems([
+      { key: 'a', value: '1' },
+      { key: 'a ', value: '2' },
+    ]),
+    ['a key is given twice'],
+  );
 });

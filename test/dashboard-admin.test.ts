@@ -267,9 +267,26 @@ describe('dashboard admin and account pages in Chromium', { timeout: 240_000 }, 
     );
     assert.equal(secret.type, 'slipway.dev/credential');
     assert.equal(Buffer.from(secret.data['tokenSecret'] ?? '', 'base64').toString(), secretValue);
+
+    // Rotating the value: written into the Secret, again without reading it.
+    const rotated = 'pve-token-secret-rotated-51ab';
+    await credential.getByRole('button', { name: 'Set secret values of lab-pve' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('#secret-lab-pve-key-0').fill('tokenSecret');
+    await dialog.locator('#secret-lab-pve-value-0').fill(rotated);
+    await dialog.getByRole('button', { name: 'Save values' }).click();
+    await dialog.getByText('Saved.').waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    const after = await apiJson<{ data: Record<string, string> }>(
+      harness.adminApi,
+      'GET',
+      `${api}/namespaces/slipway-system/secrets/lab-pve-credential`,
+    );
+    assert.equal(Buffer.from(after.data['tokenSecret'] ?? '', 'base64').toString(), rotated);
     const secretReads = requested.filter((r) => r.startsWith('GET') && r.includes('/secrets'));
     assert.deepEqual(secretReads, [], 'the dashboard never reads a Secret');
     assert.ok(!(await page.content()).includes(secretValue), 'the value is not on the page');
+    assert.ok(!(await page.content()).includes(rotated), 'nor the new one');
   });
 
   test('the member signs in with the password the admin set and sees no admin pages', async () => {

@@ -76,3 +76,25 @@ export function auditQuery(
     continue: next,
   };
 }
+
+/** One row of secret values typed into a form. */
+export interface SecretRow {
+  key: string;
+  value: string;
+}
+
+/** What is wrong with the rows: a value without a key, or a key given twice. */
+export function secretRowProblems(rows: SecretRow[]): string[] {
+  const filled = rows.filter((r) => r.key.trim() !== '' || r.value !== '');
+  if (filled.some((r) => r.key.trim() === '')) return ['every value needs a key'];
+  if (new Set(filled.map((r) => r.key.trim())).size !== filled.length)
+    return ['a key is given twice'];
+  return [];
+}
+
+/** The rows with a value, as Secret `stringData`. */
+export function secretValues(rows: SecretRow[]): Record<string, string> {
+  return Object.fromEntries(
+    rows.filter((r) => r.key.trim() !== '' && r.value !== '').map((r) => [r.key.trim(), r.value]),
+  );
+}

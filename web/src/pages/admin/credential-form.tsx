@@ -11,7 +11,8 @@ import { placeErrors } from '../../components/admin/errors.ts';
 import { FormErrors } from '../../components/admin/form-errors.tsx';
 import { SelectField, TextAreaField, TextField } from '../../components/admin/fields.tsx';
 import { parseObject } from '../../components/admin/structured.ts';
-import { FieldError } from '../../components/notice.tsx';
+import { secretRowProblems, secretValues, type SecretRow } from '../../components/admin/values.ts';
+import { SecretRows } from './secret-rows.tsx';
 import { providers } from './template-form.tsx';
 
 /** Secret keys each provider reads (docs/providers/*.md), offered as the first rows. */
@@ -28,74 +29,9 @@ const fields = [
   'secret',
 ];
 
-interface SecretRow {
-  key: string;
-  value: string;
-}
-
 /** The Secret a credential's values go to: named after it, so each has its own. */
 export function credentialSecretName(credential: string): string {
   return `${credential}-credential`;
-}
-
-function SecretRows(props: {
-  rows: SecretRow[];
-  onRows: (rows: SecretRow[]) => void;
-  errors: string[] | undefined;
-}) {
-  const { rows, onRows } = props;
-  const set = (i: number, change: Partial<SecretRow>) =>
-    onRows(rows.map((row, j) => (j === i ? { ...row, ...change } : row)));
-  return (
-    <fieldset className="group" aria-describedby="credential-secret-help">
-      <legend>Secret values (write-only)</legend>
-      <p className="help" id="credential-secret-help">
-        Sent once to the server and kept encrypted; never shown again, not even here. Multi-line
-        values (SSH keys) may be pasted.
-      </p>
-      {rows.map((row, i) => (
-        <div className="secret-row" key={i}>
-          <div className="field">
-            <label htmlFor={`credential-secret-key-${i}`}>Key</label>
-            <input
-              id={`credential-secret-key-${i}`}
-              value={row.key}
-              autoComplete="off"
-              onChange={(e) => set(i, { key: e.target.value })}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={`credential-secret-value-${i}`}>Value</label>
-            <textarea
-              id={`credential-secret-value-${i}`}
-              className="secret-value"
-              rows={1}
-              autoComplete="off"
-              spellCheck={false}
-              value={row.value}
-              onChange={(e) => set(i, { value: e.target.value })}
-            />
-          </div>
-          <button
-            type="button"
-            className="secondary small"
-            aria-label={`Remove secret value ${row.key || i + 1}`}
-            onClick={() => onRows(rows.filter((_, j) => j !== i))}
-          >
-            Remove
-          </button>
-        </div>
-      ))}
-      <button
-        type="button"
-        className="secondary small"
-        onClick={() => onRows([...rows, { key: '', value: '' }])}
-      >
-        Add a value
-      </button>
-      <FieldError id="credential-secret-error" messages={props.errors ?? []} />
-    </fieldset>
-  );
 }
 
 function rowsFor(provider: string): SecretRow[] {
@@ -112,12 +48,7 @@ export function CredentialForm(props: { onDone: () => void }) {
   const action = useAction();
 
   const config = parseObject(configText);
-  const filled = rows.filter((r) => r.key.trim() !== '' || r.value !== '');
-  const rowProblems = filled.some((r) => r.key.trim() === '')
-    ? ['every value needs a key']
-    : new Set(filled.map((r) => r.key.trim())).size !== filled.length
-      ? ['a key is given twice']
-      : [];
+  const rowProblems = secretRowProblems(rows);
   const placed = placeErrors(action.error, fields, 'metadata.name');
   const errors = (field: string) => placed.byField[field];
 
@@ -129,14 +60,15 @@ export function CredentialForm(props: { onDone: () => void }) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!config.ok || rowProblems.length > 0) return;
-    const values = filled.filter((r) => r.value !== '');
+    const values = secretValues(rows);
     const secretName = credentialSecretName(name);
     const spec: Record<string, unknown> = { provider };
     if (description !== '') spec['description'] = description;
     if (config.value) spec['config'] = config.value;
-    if (values.length > 0) spec['secretRef'] = { name: secretName };
+    if (Object.keys(values).length > 0) spec['secretRef'] = { name: secretName };
+    const given = Object.keys(values).length > 0;
     const done = await action.run(async () => {
-      if (values.length > 0) {
+      if (given) {
         await api.create(
           { plural: 'secrets', namespace },
           {
@@ -144,7 +76,7 @@ export function CredentialForm(props: { onDone: () => void }) {
             kind: 'Secret',
             metadata: { name: secretName, namespace },
             type: 'slipway.dev/credential',
-            stringData: Object.fromEntries(values.map((r) => [r.key.trim(), r.value])),
+            stringData: values,
           },
         );
       }
@@ -160,7 +92,7 @@ export function CredentialForm(props: { onDone: () => void }) {
         );
       } catch (err: unknown) {
         // Leave no orphan Secret behind a Credential that was refused.
-        if (values.length > 0) {
+        if (given) {
           await api
             .delete({ plural: 'secrets', namespace, name: secretName })
             .catch(() => undefined);
@@ -234,6 +166,7 @@ export function CredentialForm(props: { onDone: () => void }) {
         </div>
         <div className="wide">
           <SecretRows
+            idPrefix="credential-secret"
             rows={rows}
             onRows={setRows}
             errors={[...rowProblems, ...(errors('secret') ?? [])]}

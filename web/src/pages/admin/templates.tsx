@@ -9,6 +9,7 @@ import '../../components/admin/admin.css';
 import { condition, Time } from '../../components/format.tsx';
 import { ErrorNotice, Loading, Notice } from '../../components/notice.tsx';
 import { CredentialForm } from './credential-form.tsx';
+import { SetSecretButton } from './credential-secret.tsx';
 import { TemplateForm } from './template-form.tsx';
 
 type CredentialWithRef = Credential & { spec: { secretRef?: { name: string } } };
@@ -71,7 +72,7 @@ function TemplatesTable({ items }: { items: ClusterTemplate[] }) {
   );
 }
 
-function CredentialsTable({ items }: { items: CredentialWithRef[] }) {
+function CredentialsTable({ items, admin }: { items: CredentialWithRef[]; admin: boolean }) {
   return (
     <div className="table-scroll">
       <table className="cards" data-testid="credentials">
@@ -84,6 +85,7 @@ function CredentialsTable({ items }: { items: CredentialWithRef[] }) {
             <th scope="col">Ready</th>
             <th scope="col">Secret</th>
             <th scope="col">Checked</th>
+            {admin && <th scope="col">Actions</th>}
           </tr>
         </thead>
         <tbody>
@@ -113,6 +115,11 @@ function CredentialsTable({ items }: { items: CredentialWithRef[] }) {
                 <td data-label="Checked">
                   <Time value={ready?.lastTransitionTime} />
                 </td>
+                {admin && (
+                  <td data-label="Actions">
+                    <SetSecretButton credential={c} />
+                  </td>
+                )}
               </tr>
             );
           })}
@@ -160,7 +167,7 @@ export function TemplatesPage() {
         {credentials.items === undefined && !credentials.error && <Loading what="credentials" />}
         {credentials.items?.length === 0 && <Notice kind="empty">No credentials yet.</Notice>}
         {credentials.items !== undefined && credentials.items.length > 0 && (
-          <CredentialsTable items={credentials.items} />
+          <CredentialsTable items={credentials.items} admin={user.admin} />
         )}
       </section>
     </section>
