@@ -9,7 +9,7 @@ import {
   humanize,
   placeErrors,
   resolvable,
-  withTitles,
+  formSchema,
   type ClusterDraft,
 } from '../web/src/pages/cluster-form.ts';
 
@@ -69,15 +69,16 @@ test('a refusal without causes that names spec.template goes beside the template
   assert.deepEqual(placeErrors(error).template, [error.message]);
 });
 
-test('generated fields get readable titles; given titles stay', () => {
+test('generated fields get readable titles, given titles stay, free-form objects are left to the YAML', () => {
   assert.equal(humanize('controlPlaneNumber'), 'Control plane number');
   assert.equal(humanize('memoryMiB'), 'Memory MiB');
   assert.equal(humanize('vcpu'), 'vCPU');
-  const schema = withTitles({
+  const schema = formSchema({
     type: 'object',
     properties: {
       workersNumber: { type: 'integer' },
       machine: { type: 'object', title: 'Size', properties: { diskGiB: { type: 'integer' } } },
+      k3s: { type: 'object' },
     },
   });
   assert.deepEqual(schema, {

@@ -19,7 +19,7 @@ import {
   initialConfig,
   placeErrors,
   resolvable,
-  withTitles,
+  formSchema,
   type ClusterDraft,
 } from './cluster-form.ts';
 
@@ -253,7 +253,7 @@ export function ClusterCreatePage({ namespace }: { namespace: string }) {
                   ref={formRef}
                   tagName="div"
                   idPrefix="config"
-                  schema={withTitles(template.spec.valuesSchema ?? { type: 'object' })}
+                  schema={formSchema(template.spec.valuesSchema ?? { type: 'object' })}
                   formData={draft.config}
                   validator={validator}
                   extraErrors={placed.config}

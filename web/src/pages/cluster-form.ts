@@ -157,25 +157,37 @@ export function humanize(key: string): string {
   return unit ? [...words, unit].join(' ') : words.join(' ');
 }
 
+/** An object with neither named properties nor a schema for extra keys: nothing a form can fill in. */
+function nothingToFill(schema: Json): boolean {
+  return (
+    schema['type'] === 'object' &&
+    !isRecord(schema['properties']) &&
+    schema['additionalProperties'] === undefined
+  );
+}
+
 /**
- * A copy of a values schema with a readable title on every property that has none, so
- * the generated form says "Workers number" rather than "workersNumber".
+ * The values schema as the generated form shows it: a readable title on every property
+ * that has none ("Workers number" rather than "workersNumber"), and free-form objects
+ * (such as `k3s: {type: object}`) left out — the YAML view edits those, and values set
+ * there are kept.
  */
-export function withTitles(schema: Json): Json {
+export function formSchema(schema: Json): Json {
   const copy: Json = { ...schema };
   const properties = schema['properties'];
   if (isRecord(properties)) {
-    const titled: Json = {};
+    const shown: Json = {};
     for (const [key, value] of Object.entries(properties)) {
       if (!isRecord(value)) {
-        titled[key] = value;
+        shown[key] = value;
         continue;
       }
-      const child = withTitles(value);
+      if (nothingToFill(value)) continue;
+      const child = formSchema(value);
       if (typeof child['title'] !== 'string') child['title'] = humanize(key);
-      titled[key] = child;
+      shown[key] = child;
     }
-    copy['properties'] = titled;
+    copy['properties'] = shown;
   }
   return copy;
 }
