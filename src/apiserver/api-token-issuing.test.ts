@@ -147,6 +147,23 @@ describe('API tokens', () => {
     assertStatus(await whoami(token), 401, 'Unauthorized');
   });
 
+  it('is owned by its User, and refused once the name belongs to a new User', async () => {
+    await s.addUser('gus', 'gus has a long password');
+    const res = await s.request('POST', tokens, {
+      body: apiToken('gus-ci', { user: 'gus' }),
+      headers: asAdmin,
+    });
+    const token = String(pick(res.json(), 'status.token'));
+    const gus = await s.store.get('User', undefined, 'gus');
+    assert.deepEqual(pick(res.json(), 'metadata.ownerReferences'), [
+      { apiVersion: ApiVersion, kind: 'User', name: 'gus', uid: gus.metadata.uid },
+    ]);
+    assert.equal((await whoami(token)).statusCode, 200);
+    await s.store.delete('User', undefined, 'gus');
+    await s.addUser('gus', 'a new gus, same name');
+    assertStatus(await whoami(token), 401, 'Unauthorized');
+  });
+
   it('notes lastUsedTime at most once a minute', async () => {
     const { token } = await create('busy');
     const lastUsed = async () =>

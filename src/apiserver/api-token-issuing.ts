@@ -13,23 +13,17 @@ const collectionRoute = `${apiBase}/:plural`;
 
 export function registerApiTokenIssuing(app: FastifyInstance, tokens: ApiTokens): void {
   const pending = new WeakMap<FastifyRequest, (created: AnyResource) => Promise<AnyResource>>();
-  app.addHook('preHandler', (req, _reply, done) => {
+  app.addHook('preHandler', async (req) => {
     if (
       req.method !== 'POST' ||
       req.routeOptions.url !== collectionRoute ||
       (req.params as ResourceParams).plural !== apiTokenKind.plural
-    ) {
-      done();
+    )
       return;
-    }
-    try {
-      const prepared = tokens.prepareCreate(req.body, req.user, parseDryRun(req.query as Query));
-      req.body = prepared.body;
-      pending.set(req, prepared.issue);
-      done();
-    } catch (err: unknown) {
-      done(err instanceof Error ? err : new Error(String(err)));
-    }
+    const dryRun = parseDryRun(req.query as Query);
+    const prepared = await tokens.prepareCreate(req.body, req.user, dryRun);
+    req.body = prepared.body;
+    pending.set(req, prepared.issue);
   });
   app.addHook('preSerialization', async (req, reply, payload: unknown) => {
     const issue = pending.get(req);

@@ -120,7 +120,9 @@ export function sessionAuthenticator(sessions: SessionStore, store: Store): Auth
     const session = await sessions.get(id);
     if (session === undefined) return undefined;
     const user = await findUser(store, session.username);
-    if (!isActive(user)) return undefined;
+    // A User deleted and made again under the same name is someone else.
+    if (!isActive(user) || (session.uid !== undefined && session.uid !== user.metadata.uid))
+      return undefined;
     const info: UserInfo = principalOf(user);
     sessionsByUser.set(info, session);
     return info;

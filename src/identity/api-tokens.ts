@@ -32,6 +32,14 @@ export function tokenSecretName(tokenName: string): string {
   return `${secretNamePrefix}${tokenName}`;
 }
 
+/** False when the token was made for an earlier User of the same name. */
+function ownedBy(token: StoredToken, user: User): boolean {
+  const owner = token.metadata.ownerReferences?.find(
+    (ref) => ref.kind === 'User' && ref.name === user.metadata.name,
+  );
+  return owner === undefined || owner.uid === user.metadata.uid;
+}
+
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
@@ -67,15 +75,16 @@ export class ApiTokens {
 
   /**
    * Prepare a create of an APIToken by `caller`: `spec.user` defaults to the caller and
-   * must be the caller unless they are an admin; a prefix is drawn and labelled. Returns
+   * must be the caller unless they are an admin; the token is owned by that User (deleted
+   * with it); a prefix is drawn and labelled. Returns
    * the body to admit and `issue`, which — once the object is stored — writes the hash
    * and returns the object to answer with, its `status.token` set (that answer only).
    */
-  prepareCreate(
+  async prepareCreate(
     body: unknown,
     caller: Principal | undefined,
     dryRun: boolean,
-  ): { body: unknown; issue: (created: AnyResource) => Promise<AnyResource> } {
+  ): Promise<{ body: unknown; issue: (created: AnyResource) => Promise<AnyResource> }> {
     if (!isPlainObject(body)) return { body, issue: (created) => Promise.resolve(created) };
     const metadata = isPlainObject(body['metadata']) ? body['metadata'] : {};
     const spec = isPlainObject(body['spec']) ? body['spec'] : {};
@@ -104,6 +113,18 @@ export class ApiTokens {
     const labels = isPlainObject(metadata['labels']) ? metadata['labels'] : {};
     labels[tokenPrefixLabel] = prefix;
     metadata['labels'] = labels;
+    const owner =
+      typeof spec['user'] === 'string' ? await findUser(this.#store, spec['user']) : undefined;
+    if (owner?.metadata.uid !== undefined) {
+      const owners = Array.isArray(metadata['ownerReferences']) ? metadata['ownerReferences'] : [];
+      owners.push({
+        apiVersion: ApiVersion,
+        kind: 'User',
+        name: owner.metadata.name,
+        uid: owner.metadata.uid,
+      });
+      metadata['ownerReferences'] = owners;
+    }
     body['metadata'] = metadata;
     body['spec'] = spec;
     return {
@@ -172,7 +193,7 @@ export class ApiTokens {
         continue;
       if (!this.#usable(candidate)) return undefined;
       const user = await findUser(this.#store, candidate.spec.user);
-      if (!isActive(user)) return undefined;
+      if (!isActive(user) || !ownedBy(candidate, user)) return undefined;
       await this.#noteUse(candidate);
       return user;
     }

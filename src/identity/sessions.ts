@@ -20,6 +20,8 @@ export interface Session {
   /** The name of its Secret (derived from the id; safe to log). */
   key: string;
   username: string;
+  /** The User's uid at login: a User deleted and made again under the same name is someone else. */
+  uid?: string;
   /** The groups at login (the authenticator uses the User's current groups). */
   groups: readonly string[];
   csrfToken: string;
@@ -87,6 +89,7 @@ export class SessionStore {
       id,
       key: sessionKey(id),
       username: user.username,
+      ...(user.uid !== undefined ? { uid: user.uid } : {}),
       groups: [...user.groups],
       csrfToken: randomBytes(32).toString('base64url'),
       createdAt: new Date(now),
@@ -94,6 +97,7 @@ export class SessionStore {
     };
     const record = {
       user: session.username,
+      uid: session.uid,
       groups: session.groups,
       csrfToken: session.csrfToken,
       createdAt: session.createdAt.toISOString(),
@@ -106,6 +110,14 @@ export class SessionStore {
         name: session.key,
         namespace: SystemNamespace,
         labels: { [sessionLabel]: 'true' },
+        // Deleted with its User by the garbage collector.
+        ...(user.uid !== undefined
+          ? {
+              ownerReferences: [
+                { apiVersion: ApiVersion, kind: 'User', name: user.username, uid: user.uid },
+              ],
+            }
+          : {}),
       },
       type: SecretTypes.Session,
       data: { session: Buffer.from(JSON.stringify(record), 'utf8').toString('base64') },
@@ -239,7 +251,7 @@ function decodeSession(secret: Secret & AnyResource): Session | undefined {
       string,
       unknown
     >;
-    const { user, groups, csrfToken, createdAt, expiresAt } = record;
+    const { user, uid, groups, csrfToken, createdAt, expiresAt } = record;
     if (typeof user !== 'string' || typeof csrfToken !== 'string') return undefined;
     if (typeof expiresAt !== 'string' || typeof createdAt !== 'string') return undefined;
     const expiry = new Date(expiresAt);
@@ -247,6 +259,7 @@ function decodeSession(secret: Secret & AnyResource): Session | undefined {
     return {
       key: secret.metadata.name,
       username: user,
+      ...(typeof uid === 'string' ? { uid } : {}),
       groups: Array.isArray(groups) ? groups.filter((g) => typeof g === 'string') : [],
       csrfToken,
       createdAt: new Date(createdAt),

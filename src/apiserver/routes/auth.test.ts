@@ -215,6 +215,17 @@ describe('auth routes', () => {
     assert.equal(pick(login.json(), 'message'), 'invalid username or password');
   });
 
+  it('refuses a session of a deleted User, even once the name is taken again', async () => {
+    await s.addUser('fay', 'fay has a long password');
+    const browser = await s.login('fay', 'fay has a long password');
+    const session = await s.store.get('Secret', SystemNamespace, sessionKey(browser.sessionId));
+    assert.equal(session.metadata.ownerReferences?.[0]?.name, 'fay', 'deleted with the User');
+    await s.store.delete('User', undefined, 'fay');
+    await s.addUser('fay', 'another fay, same name');
+    const res = await s.request('GET', '/auth/whoami', { headers: { cookie: browser.cookie } });
+    assertStatus(res, 401, 'Unauthorized');
+  });
+
   it('changes passwords: own with the current one, anyone as admin', async () => {
     await s.addUser('eve', 'eve has a long password');
     const eve = await s.login('eve', 'eve has a long password');
