@@ -111,7 +111,17 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
       .filter({ hasText: /invalid username or password/i })
       .waitFor();
 
-    await signIn(adminPage, 'admin', password);
+    // With the keyboard only: Tab to each field, Enter to send.
+    await adminPage.reload();
+    await adminPage.getByRole('heading', { name: 'Sign in' }).waitFor();
+    const focused = () => adminPage.evaluate<string>('document.activeElement?.id ?? ""');
+    await adminPage.keyboard.press('Tab');
+    assert.equal(await focused(), 'login-username');
+    await adminPage.keyboard.type('admin');
+    await adminPage.keyboard.press('Tab');
+    assert.equal(await focused(), 'login-password');
+    await adminPage.keyboard.type(password);
+    await adminPage.keyboard.press('Enter');
     await adminPage.getByText('admin (admin)').waitFor();
     // The session cookie is HttpOnly: page scripts cannot read it. (Browser-side code is
     // passed as text: the tests' type-check has no DOM types.)
@@ -306,6 +316,12 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     }, project);
     assert.equal(answer.status, 403);
     assert.equal(answer.body.reason, 'Forbidden');
+
+    // Signing out ends the session: the sign-in form again, and the API says 401.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    const whoami = await page.evaluate(async () => (await fetch('/auth/whoami')).status);
+    assert.equal(whoami, 401);
     await page.context().close();
   });
 
