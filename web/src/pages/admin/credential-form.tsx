@@ -122,6 +122,7 @@ export function CredentialForm(props: { onDone: () => void }) {
       <div className="form-grid">
         <TextField
           id="credential-name"
+          autoFocus
           label="Name"
           required
           value={name}

@@ -63,6 +63,7 @@ function NewProjectForm(props: { onDone: () => void }) {
       <div className="form-grid">
         <TextField
           id="project-name"
+          autoFocus
           label="Name"
           required
           value={name}

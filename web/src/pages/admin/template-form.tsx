@@ -89,6 +89,7 @@ export function TemplateForm(props: { onDone: () => void }) {
       <div className="form-grid">
         <TextField
           id="template-name"
+          autoFocus
           label="Name"
           required
           value={name}

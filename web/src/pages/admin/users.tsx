@@ -65,6 +65,7 @@ function NewUserForm(props: { onDone: () => void }) {
       <div className="form-grid">
         <TextField
           id="user-name"
+          autoFocus
           label="User name"
           required
           autoComplete="off"
