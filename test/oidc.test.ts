@@ -351,6 +351,10 @@ describe('OIDC login', () => {
     const res = await callback(forged, cookie);
     assert.equal(res.statusCode, 400);
     assert.match(res.json<{ message: string }>().message, /state mismatch/);
+    // A failed callback clears the pending-login cookie too.
+    assert.ok(
+      [res.headers['set-cookie']].flat().some((c) => /^slipway_oidc=;.*Max-Age=0/.test(String(c))),
+    );
     // The attempt used up the pending login: the genuine callback is refused now too.
     assert.equal((await callback(back, cookie)).statusCode, 400);
 
