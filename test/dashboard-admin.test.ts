@@ -113,12 +113,23 @@ describe('dashboard admin and account pages in Chromium', { timeout: 240_000 }, 
 
   test('the admin creates a project with the user as a member', async () => {
     await go(page, 'Projects', 'Projects');
-    await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByLabel('Name', { exact: true }).fill(project);
-    await page.getByLabel('Display name').fill('Course 101');
-    await page.getByLabel('First member (user name)').fill(member.name);
+    // With the keyboard only: Enter opens the form, focus lands in Name, Tab moves on,
+    // Enter sends.
+    await page.getByRole('button', { name: 'New project' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Name', { exact: true }).waitFor();
+    assert.equal(await focusedId(page), 'project-name');
+    await page.keyboard.type(project);
+    await page.keyboard.press('Tab');
+    assert.equal(await focusedId(page), 'project-display');
+    await page.keyboard.type('Course 101');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    assert.equal(await focusedId(page), 'project-member');
+    await page.keyboard.type(member.name);
     await page.getByLabel('Their role').selectOption('member');
-    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByLabel('First member (user name)').focus();
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Course 101' }).waitFor();
     const row = page.locator(`[data-testid="members"] tr[data-member="${member.name}"]`);
     await row.waitFor();
@@ -135,8 +146,12 @@ describe('dashboard admin and account pages in Chromium', { timeout: 240_000 }, 
     await screenshot(page, 'admin-project');
     // Narrow (phone) width: the same page, one column.
     await page.setViewportSize({ width: 390, height: 844 });
-    await screenshot(page, 'admin-project-phone');
-    await page.setViewportSize({ width: 1280, height: 860 });
+    try {
+      assert.equal(await overflow(page), 0, 'the project page fits a phone');
+      await screenshot(page, 'admin-project-phone');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
   });
 
   test('an API token is shown once, then only its prefix', async () => {
@@ -188,6 +203,13 @@ describe('dashboard admin and account pages in Chromium', { timeout: 240_000 }, 
     assert.match(await entry.innerText(), /admin/);
     assert.match(await entry.innerText(), /allowed 201/);
     await screenshot(page, 'admin-audit');
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      assert.equal(await overflow(page), 0, 'the audit log fits a phone');
+      await screenshot(page, 'admin-audit-phone');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
 
     // More entries than one page (50): "Load more" follows the server's continue token.
     for (let i = 0; i < 60; i++) {
@@ -362,6 +384,27 @@ describe('dashboard admin and account pages in Chromium', { timeout: 240_000 }, 
     await waitFor(async () => (await projectSpec()).quota?.clusters === 4, 'owner quota saved');
   });
 });
+
+/** The id of the focused element. */
+async function focusedId(page: Page): Promise<string> {
+  return page.evaluate('document.activeElement?.id ?? ""');
+}
+
+/**
+ * How many pixels the page's content reaches past the right edge of <main> (> 0: it does
+ * not fit). Measured inside <main>: the header around it is the layout's.
+ */
+async function overflow(page: Page): Promise<number> {
+  return page.evaluate(`(() => {
+    const main = document.getElementById('main');
+    const edge = main.getBoundingClientRect().right;
+    let worst = 0;
+    for (const e of main.querySelectorAll('*')) {
+      worst = Math.max(worst, e.getBoundingClientRect().right - edge);
+    }
+    return Math.round(worst);
+  })()`);
+}
 
 /** Poll `check` every 200 ms for up to 20 s. */
 async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
