@@ -93,6 +93,24 @@ describe('dashboard admin and account pages in Chromium', { timeout: 240_000 }, 
     await page.getByRole('button', { name: 'Create user' }).click();
     const row = page.locator(`tr[data-user="${member.name}"]`);
     await row.waitFor();
+    // Disable and enable again: the flag is what the server stores.
+    await row.getByRole('button', { name: `Disable ${member.name}` }).click();
+    await row.getByText('Disabled').waitFor();
+    const disabled = await apiJson<{ spec: { disabled?: boolean } }>(
+      harness.adminApi,
+      'GET',
+      `${api}/users/${member.name}`,
+    );
+    assert.equal(disabled.spec.disabled, true);
+    await row.getByRole('button', { name: `Enable ${member.name}` }).click();
+    await row.getByText('Active').waitFor();
+    // Nobody can disable themselves from here.
+    assert.ok(
+      await page
+        .locator('tr[data-user="admin"]')
+        .getByRole('button', { name: 'Disable admin' })
+        .isDisabled(),
+    );
     // A too-short password is refused by the server, and the reason shows beside the field.
     await row.getByRole('button', { name: `Set password of ${member.name}` }).click();
     const dialog = page.getByRole('dialog');
