@@ -141,7 +141,7 @@ const layerRules = layers.map(({ dir, forbidden }) => ({
                   '../../control-plane.ts',
                   '../../../control-plane.ts',
                 ]
-              : [`**/${name}/**`, `**/${name}.ts`],
+              : [`**/${name}/**`],
           message: `${dir} must not import ${name}: dependencies point one way (docs/architecture.md).`,
         })),
       },
