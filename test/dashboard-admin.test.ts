@@ -7,7 +7,7 @@
 // Screenshots go to test-results/screenshots/admin-*.png.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Page, Request } from 'playwright-core';
+import { request, type APIRequestContext, type Page, type Request } from 'playwright-core';
 import {
   apiJson,
   openPage,
@@ -401,6 +401,74 @@ describe('dashboard admin and account pages in Chromium', { timeout: 240_000 }, 
     await beside.waitFor({ state: 'detached' });
     await waitFor(async () => (await projectSpec()).quota?.clusters === 4, 'owner quota saved');
   });
+
+  test('a user changes their own password and revokes and deletes their own token', async () => {
+    await go(page, 'My account', 'My account');
+    const newPassword = 'alice-new-password-77';
+    await page.getByLabel('Current password').fill('not-the-password');
+    await page.getByLabel('New password', { exact: true }).fill(newPassword);
+    await page.getByLabel('New password again').fill(newPassword);
+    await page.getByRole('button', { name: 'Set password' }).click();
+    const beside = page.locator('#own-password-current-error');
+    await beside.waitFor();
+    assert.match(await beside.innerText(), /does not match the current password/);
+    await page.getByLabel('Current password').fill(member.password);
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByText('Password changed.').waitFor();
+    const login = (password: string) =>
+      statusOf(harness, '/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        data: { username: member.name, password },
+      });
+    assert.equal(await login(newPassword), 200);
+    assert.equal(await login(member.password), 401);
+
+    await page.getByLabel('Name', { exact: true }).fill('alice-laptop');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const token = (await page.getByTestId('new-token').innerText()).trim();
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    assert.equal(await fetchStatus(harness, '/auth/whoami', token), 200);
+    const row = page.locator('tr[data-token="alice-laptop"]');
+    await row.getByRole('button', { name: 'Revoke alice-laptop' }).click();
+    await row.getByText('Revoked').waitFor();
+    assert.equal(
+      await fetchStatus(harness, '/auth/whoami', token),
+      401,
+      'a revoked token is refused',
+    );
+    await row.getByRole('button', { name: 'Delete alice-laptop' }).click();
+    await row.waitFor({ state: 'detached' });
+    const gone = await harness.adminApi.fetch(`${api}/apitokens/alice-laptop`);
+    assert.equal(gone.status(), 404);
+  });
+
+  test('an admin deletes a project after typing its name', async () => {
+    const admin = await openPage(harness);
+    try {
+      await apiJson(harness.adminApi, 'POST', `${api}/projects`, {
+        apiVersion: 'slipway.dev/v1alpha1',
+        kind: 'Project',
+        metadata: { name: 'scratch' },
+        spec: {},
+      });
+      await admin.goto('/manage/projects/scratch');
+      await signIn(admin, 'admin', harness.server.firstAdminPassword ?? '');
+      await admin.getByRole('button', { name: 'Delete project' }).click();
+      const dialog = admin.getByRole('dialog');
+      const confirm = dialog.getByRole('button', { name: 'Delete', exact: true });
+      assert.ok(await confirm.isDisabled(), 'nothing is deleted before the name is typed');
+      await dialog.getByLabel('Project name').fill('scratch');
+      await confirm.click();
+      await admin.getByRole('heading', { level: 1, name: 'Projects' }).waitFor();
+      await waitFor(
+        async () => (await harness.adminApi.fetch(`${api}/projects/scratch`)).status() === 404,
+        'project deleted',
+      );
+    } finally {
+      await admin.context().close();
+    }
+  });
 });
 
 /** The id of the focused element. */
@@ -434,11 +502,33 @@ async function waitFor(check: () => Promise<boolean>, what: string): Promise<voi
   }
 }
 
-/** GET `path` with a bearer token, through the harness's TLS-ignoring request context. */
+/** The status of a request from a client with no cookies and no token but those given. */
+async function statusOf(
+  harness: DashboardHarness,
+  path: string,
+  options: Parameters<APIRequestContext['fetch']>[1] = {},
+): Promise<number> {
+  const client = await request.newContext({ baseURL: harness.server.url, ignoreHTTPSErrors: true });
+  try {
+    return (await client.fetch(path, options)).status();
+  } finally {
+    await client.dispose();
+  }
+}
+
+/** The status of GET `path` with only a bearer token. */
+function fetchStatus(harness: DashboardHarness, path: string, token: string): Promise<number> {
+  return statusOf(harness, path, { headers: { authorization: `Bearer ${token}` } });
+}
+
+/** GET `path` with only a bearer token; the JSON answer. */
 async function fetchJson<T>(harness: DashboardHarness, path: string, token: string): Promise<T> {
-  const response = await harness.adminApi.fetch(path, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  assert.equal(response.status(), 200, await response.text());
-  return (await response.json()) as T;
+  const client = await request.newContext({ baseURL: harness.server.url, ignoreHTTPSErrors: true });
+  try {
+    const response = await client.fetch(path, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(response.status(), 200, await response.text());
+    return (await response.json()) as T;
+  } finally {
+    await client.dispose();
+  }
 }
