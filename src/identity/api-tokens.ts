@@ -76,9 +76,9 @@ export class ApiTokens {
   /**
    * Prepare a create of an APIToken by `caller`: `spec.user` defaults to the caller and
    * must be the caller unless they are an admin; the token is owned by that User (deleted
-   * with it); a prefix is drawn and labelled. Returns
-   * the body to admit and `issue`, which — once the object is stored — writes the hash
-   * and returns the object to answer with, its `status.token` set (that answer only).
+   * with it); a prefix is drawn and labelled. Returns the body to admit and `issue`,
+   * which — once the object is stored — writes the hash and returns the object to answer
+   * with, its `status.token` set (that answer only).
    */
   async prepareCreate(
     body: unknown,

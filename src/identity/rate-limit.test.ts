@@ -33,9 +33,12 @@ describe('login rate limiter', () => {
     const limiter = new LoginRateLimiter({ limits, now: clock.read });
     limiter.recordFailure('ann', '10.0.0.1');
     limiter.recordFailure('bob', '10.0.0.1');
-    limiter.recordSuccess('ann');
+    limiter.recordFailure('ann', '10.0.0.1'); // counted ahead of a check that succeeds
+    limiter.recordSuccess('ann', '10.0.0.1');
     limiter.recordFailure('ann', '10.0.0.1');
     assert.equal(limiter.check('ann', '10.0.0.2').allowed, true, 'one failure since the success');
-    assert.equal(limiter.check('carol', '10.0.0.1').allowed, false, 'three from the address');
+    assert.equal(limiter.check('carol', '10.0.0.1').allowed, false, 'three failures from there');
+    limiter.recordSuccess('ann', '10.0.0.1');
+    assert.equal(limiter.check('carol', '10.0.0.1').allowed, true, 'the success taken back');
   });
 });

@@ -56,6 +56,13 @@ class SlidingWindow {
     this.#failures.delete(key);
   }
 
+  /** Forget the latest failure of `key` (an attempt counted ahead that succeeded). */
+  forgetOne(key: string): void {
+    const times = this.#failures.get(key);
+    times?.pop();
+    if (times?.length === 0) this.#failures.delete(key);
+  }
+
   #recent(key: string, now: number): number[] {
     const times = (this.#failures.get(key) ?? []).filter((t) => t > now - this.#windowMs);
     if (times.length === 0) this.#failures.delete(key);
@@ -63,7 +70,11 @@ class SlidingWindow {
   }
 }
 
-/** Counts failed logins; `check` before verifying a password, `recordFailure` after a miss. */
+/**
+ * Counts failed logins. Per attempt: `check`, then `recordFailure` *before* verifying the
+ * password (so that a burst of parallel guesses is counted while they run), then
+ * `recordSuccess` if it was right, which takes that failure back.
+ */
 export class LoginRateLimiter {
   readonly #users: SlidingWindow;
   readonly #addresses: SlidingWindow;
@@ -94,9 +105,13 @@ export class LoginRateLimiter {
     this.#addresses.record(address, now);
   }
 
-  /** A successful login clears the user's failures (not the address's: others may share it). */
-  recordSuccess(username: string): void {
+  /**
+   * A successful login clears the user's failures and takes back the failure counted
+   * ahead for the address (not the address's others: they may be someone else's).
+   */
+  recordSuccess(username: string, address: string): void {
     this.#users.clear(userKey(username));
+    this.#addresses.forgetOne(address);
   }
 }
 

@@ -326,6 +326,15 @@ describe('login rate limits', () => {
     assert.equal((await attempt('ann', annPassword, '127.0.0.20')).statusCode, 200);
   });
 
+  it('counts parallel guesses while they run: a burst gets no more tries than the limit', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => attempt('ann', `wrong guess ${i}!`, `127.0.1.${i}`)),
+    );
+    const codes = answers.map((res) => res.statusCode).sort();
+    assert.deepEqual(codes, [401, 401, 401, 429, 429, 429, 429, 429, 429, 429]);
+    s.clock.now += 60_000;
+  });
+
   it('limits failures per address, whatever the names', async () => {
     for (let i = 0; i < 5; i++)
       assert.equal((await attempt(`guess${i}`, 'wrong password!', '127.0.0.99')).statusCode, 401);

@@ -133,12 +133,11 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
     const password = String(body['password']);
     const limit = deps.rateLimiter.check(username, req.ip);
     if (!limit.allowed) throw tooManyRequests(reply, limit.retryAfterSeconds);
+    // Counted before the slow check, so parallel guesses cannot all slip under the limit.
+    deps.rateLimiter.recordFailure(username, req.ip);
     const user = await deps.passwords.verify(username, password);
-    if (user === undefined) {
-      deps.rateLimiter.recordFailure(username, req.ip);
-      throw new SlipwayError(StatusReason.Unauthorized, invalidCredentials);
-    }
-    deps.rateLimiter.recordSuccess(username);
+    if (user === undefined) throw new SlipwayError(StatusReason.Unauthorized, invalidCredentials);
+    deps.rateLimiter.recordSuccess(username, req.ip);
     const session = await startSession(deps, req, reply, user);
     const { username: name, groups } = principalOf(user);
     return {
@@ -189,8 +188,8 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
         const limit = deps.rateLimiter.check(name, req.ip);
         if (!limit.allowed) throw tooManyRequests(reply, limit.retryAfterSeconds);
         const current = String(body['currentPassword']);
+        deps.rateLimiter.recordFailure(name, req.ip);
         if ((await deps.passwords.verify(name, current)) === undefined) {
-          deps.rateLimiter.recordFailure(name, req.ip);
           throw invalid('User', name, [
             {
               field: 'currentPassword',
@@ -199,6 +198,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
             },
           ]);
         }
+        deps.rateLimiter.recordSuccess(name, req.ip);
       }
       await deps.passwords.set(name, body['password']);
       // Other sessions of the user end: whoever else knew the old password is signed out.
