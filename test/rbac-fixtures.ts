@@ -48,11 +48,12 @@ export interface WatchedEvent {
   object: AnyResource;
 }
 
-export async function startWorld(): Promise<World> {
+/** `wrapStore` lets a test slow the store down (e.g. to make requests overlap). */
+export async function startWorld(wrapStore?: (store: Store) => Store): Promise<World> {
   const dataDir = await mkdtemp(join(tmpdir(), 'slipway-rbac-'));
   const store = await openSqliteStore({ dataDir });
   const app = await buildApiServer({
-    store,
+    store: wrapStore ? wrapStore(store) : store,
     authenticate: (req) => {
       const name = req.headers['x-test-user'];
       return Promise.resolve(typeof name === 'string' ? users[name] : undefined);
