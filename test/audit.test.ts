@@ -120,6 +120,8 @@ describe('audit log', () => {
         apiGroup: 'slipway.dev',
         resource: 'clusterdeployments',
         namespace: 'default',
+        // A create goes to the collection: the name comes from the answer.
+        name: 'audited',
         path: `${base}/namespaces/default/clusterdeployments`,
         sourceIP: '127.0.0.1',
         userAgent: 'audit-test/1.0',

@@ -95,6 +95,7 @@ function auditRecord(
   reply: FastifyReply,
   time: Date,
   message: string | undefined,
+  createdName: string | undefined,
 ): AuditRecord {
   const path = req.url.split('?', 1)[0] ?? req.url;
   const code = reply.raw.statusCode;
@@ -118,6 +119,7 @@ function auditRecord(
     record.verb = verbOf(req.method, params, watch) ?? record.verb;
     record.apiGroup = Group;
     Object.assign(record, info);
+    if (record.name === undefined && createdName !== undefined) record.name = createdName;
     if (queryFlag(req, 'dryRun', ['All'])) record.dryRun = true;
   }
   if (code >= 400 && message !== undefined) record.message = shortMessage(message);
@@ -138,11 +140,28 @@ function statusMessage(payload: unknown): string | undefined {
 }
 
 /**
+ * The name of the object a create answered with (a create is sent to the collection, so
+ * its URL names none; generated names exist only in the answer). Nothing else of the
+ * body is kept.
+ */
+function createdObjectName(payload: unknown): string | undefined {
+  if (typeof payload !== 'string' || !payload.startsWith('{')) return undefined;
+  try {
+    const object = JSON.parse(payload) as { metadata?: { name?: unknown } };
+    const name = object.metadata?.name;
+    return typeof name === 'string' ? name.slice(0, maxNameLength) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Record audited requests in `log`. Register before authentication, so that requests
  * it refuses (401) are recorded too.
  */
 export function registerAuditHooks(app: FastifyInstance, log: AuditLog): void {
   const messages = new WeakMap<FastifyRequest, string>();
+  const createdNames = new WeakMap<FastifyRequest, string>();
   app.addHook('onRequest', (req, reply, done) => {
     const path = req.url.split('?', 1)[0] ?? req.url;
     if (!isAudited(req.method, path)) {
@@ -155,7 +174,7 @@ export function registerAuditHooks(app: FastifyInstance, log: AuditLog): void {
       if (recorded) return;
       recorded = true;
       try {
-        log.append(auditRecord(req, reply, time, messages.get(req)));
+        log.append(auditRecord(req, reply, time, messages.get(req), createdNames.get(req)));
       } catch (err: unknown) {
         // The log never throws, but a request must not fail for the audit's sake whatever happens.
         req.log.error({ err }, 'audit record failed');
@@ -170,6 +189,12 @@ export function registerAuditHooks(app: FastifyInstance, log: AuditLog): void {
     if (reply.statusCode >= 400) {
       const message = statusMessage(payload);
       if (message !== undefined) messages.set(req, message);
+    } else if (
+      req.method === 'POST' &&
+      resourceInfo(req.url.split('?', 1)[0] ?? '')?.name === undefined
+    ) {
+      const name = createdObjectName(payload);
+      if (name !== undefined) createdNames.set(req, name);
     }
     done(null, payload);
   });
