@@ -188,7 +188,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     registerAuthRoutes(app, {
       ...opts.identity,
       store: opts.store,
-      projectRolesOf: (user) => projects.projectRolesOf(user),
+      projectRolesOf: (user) => projects.membershipsOf(user),
     });
     registerApiTokenIssuing(app, opts.identity.tokens);
   }

@@ -111,7 +111,13 @@ export class ProjectIndex {
     return roles;
   }
 
-  /** `rolesOf` as a sorted list, for `/auth/whoami`. */
+  /** `projectRolesOf` once the index is started (it starts on first use). */
+  async membershipsOf(user: UserInfo): Promise<ProjectMembership[]> {
+    await this.ready();
+    return this.projectRolesOf(user);
+  }
+
+  /** `rolesOf` as a sorted list, for `/auth/whoami`; empty until `ready()` resolved. */
   projectRolesOf(user: UserInfo): ProjectMembership[] {
     return [...this.rolesOf(user)]
       .map(([name, role]) => ({ name, role }))
