@@ -388,6 +388,17 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
       .getByRole('link', { name: 'Clusters' })
       .waitFor();
     await screenshot(page, '11-phone-clusters');
+    // The detail page too, taller than the screen (a scrollbar) and with wide tables.
+    await page.getByRole('link', { name: 'shared' }).click();
+    await page.getByRole('heading', { name: 'Conditions' }).waitFor();
+    const detailOverflow = await page.evaluate<number>(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    );
+    assert.ok(
+      detailOverflow <= 0,
+      `detail page is ${detailOverflow}px wider than the phone screen`,
+    );
+    await screenshot(page, '12-phone-cluster-detail');
     await page.context().close();
   });
 });

@@ -13,7 +13,7 @@ function Conditions({ conditions }: { conditions: Condition[] }) {
   if (conditions.length === 0) return <Notice kind="empty">No conditions reported yet.</Notice>;
   return (
     <div className="table-scroll">
-      <table>
+      <table className="conditions">
         <thead>
           <tr>
             <th scope="col">Type</th>
