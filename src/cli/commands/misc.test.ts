@@ -101,8 +101,13 @@ test('the server banner says how to connect', () => {
   const banner = usageBanner({
     url: 'https://127.0.0.1:6443',
     tokenPath: '/data dir/admin.token',
+    passwordPath: '/data dir/admin.password',
     selfSigned: true,
   });
+  assert.match(
+    banner,
+    /Dashboard: https:\/\/127.0.0.1:6443\/ \(user admin, password in \/data dir\/admin.password\)/,
+  );
   assert.match(
     banner,
     /export SLIPWAY_SERVER=https:\/\/127.0.0.1:6443 SLIPWAY_TOKEN=\$\(cat '\/data dir\/admin.token'\) SLIPWAY_INSECURE_SKIP_TLS_VERIFY=true/,

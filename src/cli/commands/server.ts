@@ -125,6 +125,7 @@ async function runServer(ctx: CommandContext, options: ServerCommandOptions): Pr
     usageBanner({
       url: server.url,
       tokenPath: server.adminTokenPath,
+      passwordPath: server.adminPasswordPath,
       selfSigned: !options.insecureHttp && !options.tlsCert,
       demo: Boolean(options.demo),
       ...(typeof fingerprint === 'string' ? { fingerprint } : {}),
@@ -139,16 +140,19 @@ async function runServer(ctx: CommandContext, options: ServerCommandOptions): Pr
 export function usageBanner(banner: {
   url: string;
   tokenPath: string;
+  /** The first admin's password file (DATA_DIR/admin.password). */
+  passwordPath: string;
   selfSigned: boolean;
   demo?: boolean;
   fingerprint?: string;
 }): string {
-  const { url, tokenPath, selfSigned, fingerprint, demo } = banner;
+  const { url, tokenPath, passwordPath, selfSigned, fingerprint, demo } = banner;
   const token = shellQuote(tokenPath);
   const skip = selfSigned ? ' SLIPWAY_INSECURE_SKIP_TLS_VERIFY=true' : '';
   const skipFlag = selfSigned ? ' --insecure-skip-tls-verify' : '';
   return [
     `Slipway API server listening on ${url}`,
+    `Dashboard: ${url}/ (user admin, password in ${passwordPath})`,
     `Admin token: ${tokenPath} (readable only by you; keep it secret)`,
     ...(selfSigned ? ['TLS: self-signed certificate generated in the data directory'] : []),
     ...(fingerprint ? [`Certificate SHA-256 fingerprint: ${fingerprint}`] : []),
