@@ -367,6 +367,18 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     await page.context().close();
   });
 
+  test('when the session ends, the next request brings back the sign-in form saying so', async () => {
+    const page = await openPage(harness);
+    await page.goto('/');
+    await signIn(page, member.name, member.password);
+    await page.locator('tr[data-cluster="mine"]').waitFor();
+    await page.context().clearCookies();
+    await page.getByRole('link', { name: 'mine' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Your session has ended' }).waitFor();
+    await page.context().close();
+  });
+
   test('the cluster list is usable at phone width', async () => {
     const page = await openPage(harness, { width: 390, height: 844 });
     await page.goto('/');

@@ -46,7 +46,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     void refresh();
     return onUnauthorized(() => {
       setCsrfToken(undefined);
-      setState({ status: 'anonymous' });
+      // Say why only when someone was signed in (an expired or revoked session); the
+      // other requests failing at the same moment leave that message alone.
+      setState((previous) => {
+        if (previous.status === 'anonymous') return previous;
+        if (previous.status === 'loading') return { status: 'anonymous' };
+        return {
+          status: 'anonymous',
+          error: new ApiError(401, 'Your session has ended. Sign in again.'),
+        };
+      });
     });
   }, [refresh]);
 
