@@ -325,7 +325,7 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     await page.context().close();
   });
 
-  test('a member sees only granted templates, creates a cluster, and is told when the quota is full', async () => {
+  test('a member sees only granted templates, creates a cluster, is told when the quota is full, and hibernates a cluster', async () => {
     const page = await openPage(harness);
     await page.goto('/');
     await signIn(page, member.name, member.password);
@@ -364,6 +364,15 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
       .waitFor();
     assert.match(page.url(), /\/clusters\/new$/);
     await screenshot(page, '10-member-quota-refused');
+
+    // Hibernate a cluster of the project and wake it up again.
+    await page.goto(`/projects/${project}/clusters/shared`);
+    const phase = page.locator('h1 + .badge');
+    await phase.filter({ hasText: 'Ready' }).waitFor({ timeout: 90_000 });
+    await page.getByRole('button', { name: 'Hibernate' }).click();
+    await phase.filter({ hasText: 'Hibernated' }).waitFor({ timeout: 90_000 });
+    await page.getByRole('button', { name: 'Wake up' }).click();
+    await phase.filter({ hasText: 'Ready' }).waitFor({ timeout: 90_000 });
     await page.context().close();
   });
 

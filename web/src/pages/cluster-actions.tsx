@@ -145,6 +145,47 @@ function UpgradeForm({ cluster }: { cluster: ClusterDeployment }) {
   );
 }
 
+function HibernateButton({ cluster }: { cluster: ClusterDeployment }) {
+  const [error, setError] = useState<ApiError | undefined>();
+  const [busy, setBusy] = useState(false);
+  const asleep = cluster.spec.hibernated === true;
+  const { name, namespace } = cluster.metadata;
+  const click = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.mergePatch(
+        { plural: 'clusterdeployments', namespace, name },
+        // null removes the field: awake is the default.
+        { spec: { hibernated: asleep ? null : true } },
+      );
+    } catch (err: unknown) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="action">
+      <button
+        type="button"
+        className="secondary"
+        onClick={() => void click()}
+        disabled={busy}
+        aria-describedby="hibernate-help"
+      >
+        {asleep ? 'Wake up' : 'Hibernate'}
+      </button>
+      <p className="help" id="hibernate-help">
+        {asleep
+          ? 'Start every VM of the cluster again.'
+          : 'Stop every VM of the cluster; nothing is deleted.'}
+      </p>
+      <ErrorNotice error={error} />
+    </div>
+  );
+}
+
 function DeleteButton({ cluster, back }: { cluster: ClusterDeployment; back: string }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [typed, setTyped] = useState('');
@@ -211,6 +252,7 @@ export function ClusterActions(props: {
       {can.kubeconfig && <KubeconfigButton cluster={cluster} />}
       {can.update && !deleting && <ScaleForm cluster={cluster} />}
       {can.update && !deleting && <UpgradeForm cluster={cluster} />}
+      {can.update && !deleting && <HibernateButton cluster={cluster} />}
       {can.delete && !deleting && <DeleteButton cluster={cluster} back={props.back} />}
     </section>
   );
