@@ -74,7 +74,11 @@ describe('admission for projects', () => {
   let world: World;
   const seed = async (object: AnyResource) => {
     const ns = object.metadata.namespace;
-    const plural = { ClusterTemplate: 'clustertemplates', Credential: 'credentials' }[object.kind];
+    const plural = {
+      ClusterTemplate: 'clustertemplates',
+      Credential: 'credentials',
+      ServiceTemplate: 'servicetemplates',
+    }[object.kind];
     const path = ns
       ? `${base}/namespaces/${ns}/${plural ?? ''}`
       : `${base}/${object.kind === 'Project' ? 'projects' : ''}`;
@@ -319,6 +323,23 @@ describe('admission for projects', () => {
         },
       });
       assert.equal(star.statusCode, 201, star.body);
+    });
+
+    it('refuses services from ungranted service templates, naming the entry', async () => {
+      await seed({ ...fixture('ServiceTemplate', 'q-svc', SystemNamespace) });
+      const res = await world.call('mark', 'POST', `${cds('proj-s')}?dryRun=All`, {
+        ...cluster('g5', 'proj-s'),
+        spec: {
+          template: 'own-tmpl',
+          credential: 'own-cred',
+          services: [{ template: 'q-svc', name: 'monitoring' }],
+        },
+      });
+      assert.equal(res.statusCode, 403, res.body);
+      assert.match(
+        message(res),
+        /spec\.services\[0\]\.template: ServiceTemplate "q-svc" is not granted to project "proj-s"/,
+      );
     });
 
     it('refuses switching a cluster to an ungranted template', async () => {

@@ -1,5 +1,5 @@
-// Admission: a ClusterDeployment in a project's namespace may use only the ClusterTemplate
-// and Credential its project grants (or that live in the project's own namespace). This
+// Admission: a ClusterDeployment in a project's namespace may use only the ClusterTemplate,
+// Credential and ServiceTemplates (spec.services) its project grants (or that live in the project's own namespace). This
 // holds for administrators too: the project's policy is the project's, and an admin who
 // wants an exception grants it in the Project. On update only a reference that changes is
 // checked, so revoking a grant does not freeze the clusters already built with it (they
@@ -10,6 +10,7 @@ import {
   SystemNamespace,
   clusterTemplateKind,
   credentialKind,
+  serviceTemplateKind,
   isPlainObject,
   type AnyResource,
   type FieldCause,
@@ -29,7 +30,22 @@ const references = [
   { field: 'credential', kind: credentialKind.kind },
 ] as const;
 
-/** Throws Forbidden naming `spec.template` / `spec.credential` for each ungranted reference. */
+/** `spec.services[].template` of a cluster, by index. */
+function serviceTemplates(object: AnyResource | undefined): (string | undefined)[] {
+  const spec = object?.spec;
+  const services = isPlainObject(spec) ? spec['services'] : undefined;
+  if (!Array.isArray(services)) return [];
+  return services.map((service: unknown) =>
+    isPlainObject(service) && typeof service['template'] === 'string'
+      ? service['template']
+      : undefined,
+  );
+}
+
+/**
+ * Throws Forbidden naming `spec.template`, `spec.credential` or `spec.services[i].template`
+ * for each ungranted reference.
+ */
 export async function checkClusterGrants(
   ctx: AdmissionContext,
   project: Project,
@@ -37,16 +53,25 @@ export async function checkClusterGrants(
 ): Promise<void> {
   const namespace = project.metadata.name;
   const causes: FieldCause[] = [];
+  const update = ctx.request.operation === 'update';
+  const wanted: { field: string; kind: string; name: string }[] = [];
   for (const { field, kind } of references) {
     const name = specString(ctx.object, field);
     if (name === undefined) continue;
-    if (ctx.request.operation === 'update' && specString(ctx.request.oldObject, field) === name)
-      continue;
+    if (update && specString(ctx.request.oldObject, field) === name) continue;
+    wanted.push({ field: `spec.${field}`, kind, name });
+  }
+  const oldServices = new Set(serviceTemplates(ctx.request.oldObject));
+  serviceTemplates(ctx.object).forEach((name, i) => {
+    if (name === undefined || (update && oldServices.has(name))) return;
+    wanted.push({ field: `spec.services[${i}].template`, kind: serviceTemplateKind.kind, name });
+  });
+  for (const { field, kind, name } of wanted) {
     // The controller finds an object of the project's own namespace first: always granted.
     if (isGranted(project, kind, SystemNamespace, name)) continue;
     if ((await lookup(kind, namespace, name)) !== undefined) continue;
     causes.push({
-      field: `spec.${field}`,
+      field,
       message: `${kind} "${name}" is not granted to project "${namespace}"`,
       reason: 'FieldValueForbidden',
     });
