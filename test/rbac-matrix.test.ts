@@ -254,12 +254,13 @@ describe('RBAC matrix', () => {
         patch: { spec: { description: 'changed' } },
       },
       {
+        // Admins only: a pool's status lists every project's allocations.
         plural: 'ippools',
-        listable: () => true,
+        listable: (user) => user === 'admin',
         kind: 'IPPool',
         objects: ['pool-1'],
-        allowed: (user, _object, verb) => user === 'admin' || read.has(verb),
-        visible: () => ['pool-1'],
+        allowed: (user) => user === 'admin',
+        visible: (user) => (user === 'admin' ? ['pool-1'] : []),
         patch: { metadata: { labels: { touched: 'yes' } } },
       },
       {

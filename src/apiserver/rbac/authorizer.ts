@@ -7,7 +7,6 @@ import {
   SystemNamespace,
   apiTokenKind,
   clusterDeploymentKind,
-  ipPoolKind,
   isSlipwayError,
   kindByPlural,
   projectKind,
@@ -194,8 +193,6 @@ async function clusterScoped(
       return name !== undefined && (await tokenOwner(opts.store, name)) === user.username
         ? allow
         : deny('not your token (or no such token)');
-    case ipPoolKind.kind:
-      return read ? allow : deny('only administrators change IP pools');
     default:
       return deny('only administrators may use it');
   }
