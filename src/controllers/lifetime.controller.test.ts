@@ -157,8 +157,15 @@ describe('lifetime controller', () => {
 
     now = later(72 * hour);
     assert.deepEqual(await reconcile('term/demo'), {});
-    assert.deepEqual(recorded.at(-1)?.reason, 'Expired');
-    assert.match(recorded.at(-1)?.message ?? '', /ended at .*deleting the cluster/);
+    assert.deepEqual(recorded.at(-2)?.reason, 'Expired');
+    assert.match(recorded.at(-2)?.message ?? '', /ended at .*deleting the cluster/);
+    // The project keeps a trace: the cluster's own events are deleted with it.
+    assert.deepEqual(
+      [recorded.at(-1)?.name, recorded.at(-1)?.reason],
+      ['term', 'Expired'],
+      'an Expired event on the project',
+    );
+    assert.match(recorded.at(-1)?.message ?? '', /cluster "demo" deleted/);
     assert.equal(await get('term'), undefined, 'deleted (no finalizer here)');
   });
 

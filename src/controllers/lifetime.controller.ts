@@ -99,6 +99,15 @@ export function lifetimeController(deps: LifetimeControllerDeps): ControllerOpti
         LifetimeEventReasons.Expired,
         `the lifetime policy (${deadline.why}) ended at ${expiresAt}: deleting the cluster`,
       );
+      // The cluster's own events go with it; the project keeps a trace for its admins.
+      if (project) {
+        await events.record(
+          project,
+          'Warning',
+          LifetimeEventReasons.Expired,
+          `cluster "${name}" deleted: the lifetime policy (${deadline.why}) ended at ${expiresAt}`,
+        );
+      }
       await store.delete('ClusterDeployment', namespace, name);
       return {};
     }
