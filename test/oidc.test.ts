@@ -253,11 +253,14 @@ describe('OIDC login', () => {
     return { cookie: setCookie.split(';')[0] ?? '', location: String(res.headers.location) };
   }
 
-  function callback(url: URL, cookie?: string) {
+  function callback(url: URL, cookie?: string, accept?: string) {
     return app.inject({
       method: 'GET',
       url: `${url.pathname}${url.search}`,
-      headers: cookie === undefined ? {} : { cookie },
+      headers: {
+        ...(cookie === undefined ? {} : { cookie }),
+        ...(accept === undefined ? {} : { accept }),
+      },
     });
   }
 
@@ -360,8 +363,12 @@ describe('OIDC login', () => {
 
     const second = await startLogin();
     const back2 = await signInAtProvider(second.location, 'carol-account');
-    // In another browser (no cookie): refused.
-    assert.equal((await callback(back2)).statusCode, 400);
+    // In another browser (no cookie): refused, and a browser gets a page that says why.
+    const page = await callback(back2, undefined, 'text/html,application/xhtml+xml;q=0.9');
+    assert.equal(page.statusCode, 400);
+    assert.match(String(page.headers['content-type']), /^text\/html/);
+    assert.match(page.body, /<p role="alert">OIDC login failed: [^<]+<\/p>/);
+    assert.match(page.body, /<a href="\/">Back to sign in<\/a>/);
     await assert.rejects(store.get('User', undefined, 'carol'));
   });
 

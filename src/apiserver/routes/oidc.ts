@@ -64,13 +64,44 @@ export function registerOidcRoutes(app: FastifyInstance, opts: OidcRouteOptions)
       user = await opts.login.finish(pendingId || undefined, query);
     } catch (err: unknown) {
       if (!(err instanceof OidcLoginError)) throw err;
-      throw new SlipwayError(
+      const failure = new SlipwayError(
         err.kind === 'forbidden' ? StatusReason.Forbidden : StatusReason.BadRequest,
         `OIDC login failed: ${err.message}`,
       );
+      // The callback is a browser navigation: a person, not a program, reads the answer.
+      if (wantsHtml(req.headers.accept)) {
+        return reply
+          .code(failure.code)
+          .header('cache-control', 'no-store')
+          .type('text/html; charset=utf-8')
+          .send(loginFailedPage(failure.message));
+      }
+      throw failure;
     }
     await startSession({ store: opts.store, sessions: opts.sessions }, req, reply, user);
     req.user = principalOf(user); // for the audit log
     return reply.header('cache-control', 'no-store').redirect(opts.afterLogin ?? '/', 302);
   });
+}
+
+function wantsHtml(accept: string | undefined): boolean {
+  return accept !== undefined && /\btext\/html\b/.test(accept);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A failed single sign-on, for the browser that came back from the provider. */
+export function loginFailedPage(message: string): string {
+  return [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8"><title>Sign-in failed · Slipway</title>',
+    '<meta name="viewport" content="width=device-width, initial-scale=1"></head>',
+    '<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem">',
+    '<h1>Sign-in failed</h1>',
+    `<p role="alert">${escapeHtml(message)}</p>`,
+    '<p><a href="/">Back to sign in</a></p>',
+    '</body></html>',
+  ].join('\n');
 }
