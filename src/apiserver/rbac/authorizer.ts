@@ -110,21 +110,23 @@ function namespaced(
   if (subresource !== undefined && verb !== 'get')
     return deny(`only controllers write ${subresource}`);
   const readOnly = verb === 'get' || verb === 'list' || verb === 'watch';
+  // A list or watch that carries only what the caller may read, object by object.
+  const readableOnly: Decision = {
+    allowed: true,
+    filter: (object) =>
+      canReadNamespaced(
+        projects,
+        roles(),
+        kind.kind,
+        object.metadata.namespace,
+        object.metadata.name,
+      ),
+  };
   // Across namespaces: allowed for what some role may read, filtered object by object.
   if (namespace === undefined) {
     if ((verb !== 'list' && verb !== 'watch') || !anyRoleReads(kind.kind))
       return deny('not allowed in any project');
-    return {
-      allowed: true,
-      filter: (object) =>
-        canReadNamespaced(
-          projects,
-          roles(),
-          kind.kind,
-          object.metadata.namespace,
-          object.metadata.name,
-        ),
-    };
+    return readableOnly;
   }
   const role = roles().get(namespace);
   if (role !== undefined) {
@@ -142,17 +144,7 @@ function namespaced(
         ? allow
         : deny('not granted to any of your projects');
     }
-    return {
-      allowed: true,
-      filter: (object) =>
-        canReadNamespaced(
-          projects,
-          roles(),
-          kind.kind,
-          object.metadata.namespace,
-          object.metadata.name,
-        ),
-    };
+    return readableOnly;
   }
   return deny(`not a member of project "${namespace}"`);
 }
