@@ -6,40 +6,28 @@ import { clusterLabel } from '../api/types.ts';
 import { clusterPermissions, useUser } from '../auth.tsx';
 import { PhaseBadge, Time } from '../components/format.tsx';
 import { ErrorNotice, Loading, Notice } from '../components/notice.tsx';
+import { DataTable } from '../components/table.tsx';
 import { Link } from '../router.tsx';
 import { ClusterActions } from './cluster-actions.tsx';
 
 function Conditions({ conditions }: { conditions: Condition[] }) {
   if (conditions.length === 0) return <Notice kind="empty">No conditions reported yet.</Notice>;
   return (
-    <div className="table-scroll">
-      <table className="conditions">
-        <thead>
-          <tr>
-            <th scope="col">Type</th>
-            <th scope="col">Status</th>
-            <th scope="col">Reason</th>
-            <th scope="col">Message</th>
-            <th scope="col">Changed</th>
-          </tr>
-        </thead>
-        <tbody>
-          {conditions.map((c) => (
-            <tr key={c.type}>
-              <th scope="row">{c.type}</th>
-              <td data-label="Status" className={`status-${c.status.toLowerCase()}`}>
-                {c.status}
-              </td>
-              <td data-label="Reason">{c.reason ?? ''}</td>
-              <td data-label="Message">{c.message ?? ''}</td>
-              <td data-label="Changed">
-                <Time value={c.lastTransitionTime} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable className="conditions" columns={['Type', 'Status', 'Reason', 'Message', 'Changed']}>
+      {conditions.map((c) => (
+        <tr key={c.type}>
+          <th scope="row">{c.type}</th>
+          <td data-label="Status" className={`status-${c.status.toLowerCase()}`}>
+            {c.status}
+          </td>
+          <td data-label="Reason">{c.reason ?? ''}</td>
+          <td data-label="Message">{c.message ?? ''}</td>
+          <td data-label="Changed">
+            <Time value={c.lastTransitionTime} />
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -47,37 +35,24 @@ function Machines({ machines }: { machines: Machine[] | undefined }) {
   if (machines === undefined) return <Loading what="machines" />;
   if (machines.length === 0) return <Notice kind="empty">No machines yet.</Notice>;
   return (
-    <div className="table-scroll">
-      <table className="machines">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Role</th>
-            <th scope="col">Phase</th>
-            <th scope="col">Addresses</th>
-            <th scope="col">Version</th>
-          </tr>
-        </thead>
-        <tbody>
-          {machines.map((m) => (
-            <tr key={m.metadata.name}>
-              <th scope="row">{m.metadata.name}</th>
-              <td data-label="Role">{m.spec.role}</td>
-              <td data-label="Phase">
-                <PhaseBadge
-                  phase={m.status?.phase}
-                  deleting={m.metadata.deletionTimestamp !== undefined}
-                />
-              </td>
-              <td data-label="Addresses">
-                {(m.status?.addresses ?? []).map((a) => a.address).join(', ') || '—'}
-              </td>
-              <td data-label="Version">{m.spec.version}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable className="machines" columns={['Name', 'Role', 'Phase', 'Addresses', 'Version']}>
+      {machines.map((m) => (
+        <tr key={m.metadata.name}>
+          <th scope="row">{m.metadata.name}</th>
+          <td data-label="Role">{m.spec.role}</td>
+          <td data-label="Phase">
+            <PhaseBadge
+              phase={m.status?.phase}
+              deleting={m.metadata.deletionTimestamp !== undefined}
+            />
+          </td>
+          <td data-label="Addresses">
+            {(m.status?.addresses ?? []).map((a) => a.address).join(', ') || '—'}
+          </td>
+          <td data-label="Version">{m.spec.version}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

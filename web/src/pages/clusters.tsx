@@ -4,7 +4,8 @@ import { useLiveList } from '../api/hooks.ts';
 import type { ClusterDeployment } from '../api/types.ts';
 import { clusterPermissions, useUser } from '../auth.tsx';
 import { age, PhaseBadge } from '../components/format.tsx';
-import { ErrorNotice, Loading, Notice } from '../components/notice.tsx';
+import { ListState } from '../components/list-state.tsx';
+import { DataTable } from '../components/table.tsx';
 import { Link } from '../router.tsx';
 
 /** Re-render every `ms` so ages stay true without new data. */
@@ -40,52 +41,46 @@ export function ClustersPage({ namespace }: { namespace: string }) {
           </Link>
         )}
       </div>
-      <ErrorNotice error={error} title="Could not load the clusters" />
-      {items === undefined && !error && <Loading what="clusters" />}
-      {items !== undefined && items.length === 0 && (
-        <Notice kind="empty">
-          No clusters in <strong>{namespace}</strong> yet.
-          {can.create ? ' Create one from a template.' : ''}
-        </Notice>
-      )}
-      {items !== undefined && items.length > 0 && (
-        <div className="table-scroll">
-          <table className="clusters">
-            <caption className="visually-hidden">Clusters in {namespace}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Phase</th>
-                <th scope="col">Nodes</th>
-                <th scope="col">Version</th>
-                <th scope="col">Template</th>
-                <th scope="col">Age</th>
+      <ListState
+        items={items}
+        error={error}
+        errorTitle="Could not load the clusters"
+        what="clusters"
+        empty={
+          <>
+            No clusters in <strong>{namespace}</strong> yet.
+            {can.create ? ' Create one from a template.' : ''}
+          </>
+        }
+      >
+        {(list) => (
+          <DataTable
+            className="clusters"
+            caption={<>Clusters in {namespace}</>}
+            columns={['Name', 'Phase', 'Nodes', 'Version', 'Template', 'Age']}
+          >
+            {list.map((cluster) => (
+              <tr key={cluster.metadata.name} data-cluster={cluster.metadata.name}>
+                <th scope="row">
+                  <Link to={clusterPath(namespace, cluster.metadata.name)}>
+                    {cluster.metadata.name}
+                  </Link>
+                </th>
+                <td data-label="Phase">
+                  <PhaseBadge
+                    phase={cluster.status?.phase}
+                    deleting={cluster.metadata.deletionTimestamp !== undefined}
+                  />
+                </td>
+                <td data-label="Nodes">{cluster.status?.readyNodes ?? '—'}</td>
+                <td data-label="Version">{cluster.status?.version ?? '—'}</td>
+                <td data-label="Template">{cluster.spec.template}</td>
+                <td data-label="Age">{age(cluster.metadata.creationTimestamp, now)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((cluster) => (
-                <tr key={cluster.metadata.name} data-cluster={cluster.metadata.name}>
-                  <th scope="row">
-                    <Link to={clusterPath(namespace, cluster.metadata.name)}>
-                      {cluster.metadata.name}
-                    </Link>
-                  </th>
-                  <td data-label="Phase">
-                    <PhaseBadge
-                      phase={cluster.status?.phase}
-                      deleting={cluster.metadata.deletionTimestamp !== undefined}
-                    />
-                  </td>
-                  <td data-label="Nodes">{cluster.status?.readyNodes ?? '—'}</td>
-                  <td data-label="Version">{cluster.status?.version ?? '—'}</td>
-                  <td data-label="Template">{cluster.spec.template}</td>
-                  <td data-label="Age">{age(cluster.metadata.creationTimestamp, now)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </DataTable>
+        )}
+      </ListState>
     </section>
   );
 }

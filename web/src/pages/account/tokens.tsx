@@ -10,7 +10,9 @@ import { TextField } from '../../components/admin/fields.tsx';
 import type { APIToken } from '../../components/admin/types.ts';
 import { localTimeToRfc3339 } from '../../components/admin/values.ts';
 import { condition, Time } from '../../components/format.tsx';
-import { ErrorNotice, Loading, Notice } from '../../components/notice.tsx';
+import { ListState } from '../../components/list-state.tsx';
+import { ErrorNotice } from '../../components/notice.tsx';
+import { DataTable } from '../../components/table.tsx';
 
 const fields = ['metadata.name', 'metadata.generateName', 'spec.description', 'spec.expiresAt'];
 
@@ -207,31 +209,25 @@ export function TokensPanel({ user }: { user: string }) {
       {shown && (
         <ShownOnce token={shown.token} name={shown.name} onDismiss={() => setShown(undefined)} />
       )}
-      <ErrorNotice error={error} title="Could not load your tokens" />
-      {mine === undefined && !error && <Loading what="tokens" />}
-      {mine?.length === 0 && <Notice kind="empty">You have no API tokens.</Notice>}
-      {mine !== undefined && mine.length > 0 && (
-        <div className="table-scroll">
-          <table className="cards" data-testid="tokens">
-            <caption className="visually-hidden">Your API tokens</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Prefix</th>
-                <th scope="col">State</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {mine.map((t) => (
-                <TokenRow key={t.metadata.name} token={t} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListState
+        items={mine}
+        error={error}
+        errorTitle="Could not load your tokens"
+        what="tokens"
+        empty="You have no API tokens."
+      >
+        {(list) => (
+          <DataTable
+            testId="tokens"
+            caption="Your API tokens"
+            columns={['Name', 'Prefix', 'State', 'Expires', 'Last used', 'Actions']}
+          >
+            {list.map((t) => (
+              <TokenRow key={t.metadata.name} token={t} />
+            ))}
+          </DataTable>
+        )}
+      </ListState>
       <NewTokenForm user={user} onCreated={created} />
     </section>
   );

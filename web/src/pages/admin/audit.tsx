@@ -7,7 +7,8 @@ import '../../components/admin/admin.css';
 import { SelectField, TextField } from '../../components/admin/fields.tsx';
 import type { AuditEvent, AuditEventList } from '../../components/admin/types.ts';
 import { auditQuery, type AuditFilters } from '../../components/admin/values.ts';
-import { ErrorNotice, Loading, Notice } from '../../components/notice.tsx';
+import { ListState } from '../../components/list-state.tsx';
+import { DataTable } from '../../components/table.tsx';
 
 export const auditEventsPath = '/apis/audit.slipway.dev/v1alpha1/auditevents';
 
@@ -36,54 +37,37 @@ function target(event: AuditEvent): string {
 
 function EventRows({ items }: { items: AuditEvent[] }) {
   return (
-    <div className="table-scroll">
-      <table className="cards" data-testid="audit-events">
-        <caption className="visually-hidden">Audit events, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">User</th>
-            <th scope="col">Verb</th>
-            <th scope="col">Resource</th>
-            <th scope="col">Namespace</th>
-            <th scope="col">Result</th>
-            <th scope="col">From</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((e) => (
-            <tr
-              key={e.id}
-              data-verb={e.verb}
-              data-resource={e.resource ?? ''}
-              data-name={e.name ?? ''}
-            >
-              <td data-label="Time">
-                <time dateTime={e.time}>{new Date(e.time).toLocaleString()}</time>
-              </td>
-              <td data-label="User">{e.user}</td>
-              <td data-label="Verb">
-                {e.verb}
-                {e.dryRun && <span className="muted"> (dry run)</span>}
-              </td>
-              <td data-label="Resource">
-                <code>{target(e)}</code>
-              </td>
-              <td data-label="Namespace">{e.namespace ?? '—'}</td>
-              <td data-label="Result">
-                <span className={e.result === 'allowed' ? 'status-true' : 'status-false'}>
-                  {e.result} {e.code}
-                </span>
-                {e.message && <div className="help">{e.message}</div>}
-              </td>
-              <td data-label="From">
-                <span title={e.userAgent}>{e.sourceIP ?? '—'}</span>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      testId="audit-events"
+      caption="Audit events, newest first"
+      columns={['Time', 'User', 'Verb', 'Resource', 'Namespace', 'Result', 'From']}
+    >
+      {items.map((e) => (
+        <tr key={e.id} data-verb={e.verb} data-resource={e.resource ?? ''} data-name={e.name ?? ''}>
+          <td data-label="Time">
+            <time dateTime={e.time}>{new Date(e.time).toLocaleString()}</time>
+          </td>
+          <td data-label="User">{e.user}</td>
+          <td data-label="Verb">
+            {e.verb}
+            {e.dryRun && <span className="muted"> (dry run)</span>}
+          </td>
+          <td data-label="Resource">
+            <code>{target(e)}</code>
+          </td>
+          <td data-label="Namespace">{e.namespace ?? '—'}</td>
+          <td data-label="Result">
+            <span className={e.result === 'allowed' ? 'status-true' : 'status-false'}>
+              {e.result} {e.code}
+            </span>
+            {e.message && <div className="help">{e.message}</div>}
+          </td>
+          <td data-label="From">
+            <span title={e.userAgent}>{e.sourceIP ?? '—'}</span>
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -161,10 +145,17 @@ export function AuditPage() {
           <button type="submit">Apply filters</button>
         </div>
       </form>
-      {!sinceProblem && <ErrorNotice error={load.error} title="Could not load the audit log" />}
-      {items === undefined && load.busy && <Loading what="audit events" />}
-      {items?.length === 0 && <Notice kind="empty">No audit events match these filters.</Notice>}
-      {items !== undefined && items.length > 0 && <EventRows items={items} />}
+      <ListState
+        items={items}
+        // A bad filter is shown beside its field instead.
+        error={sinceProblem ? undefined : load.error}
+        errorTitle="Could not load the audit log"
+        what="audit events"
+        loading={load.busy}
+        empty="No audit events match these filters."
+      >
+        {(list) => <EventRows items={list} />}
+      </ListState>
       {next !== undefined && (
         <div className="actions">
           <button type="button" className="secondary" disabled={load.busy} onClick={loadMore}>

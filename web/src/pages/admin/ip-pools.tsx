@@ -4,7 +4,8 @@ import { useLiveList } from '../../api/hooks.ts';
 import '../../components/admin/admin.css';
 import type { IPPool } from '../../components/admin/types.ts';
 import { condition } from '../../components/format.tsx';
-import { ErrorNotice, Loading, Notice } from '../../components/notice.tsx';
+import { ListState } from '../../components/list-state.tsx';
+import { DataTable } from '../../components/table.tsx';
 
 function Usage({ pool }: { pool: IPPool }) {
   const { total, allocated, free } = pool.status ?? {};
@@ -51,59 +52,54 @@ export function IPPoolsPage() {
   return (
     <section aria-labelledby="ippools-title">
       <h1 id="ippools-title">IP pools</h1>
-      <ErrorNotice error={error} title="Could not load the IP pools" />
-      {items === undefined && !error && <Loading what="IP pools" />}
-      {items?.length === 0 && (
-        <Notice kind="empty">
-          No IP pools. Machines get their addresses by DHCP unless a cluster names a pool (see
-          docs/ipam.md).
-        </Notice>
-      )}
-      {items !== undefined && items.length > 0 && (
-        <div className="table-scroll">
-          <table className="cards" data-testid="ippools">
-            <caption className="visually-hidden">IP pools</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Addresses</th>
-                <th scope="col">Gateway</th>
-                <th scope="col">Usage</th>
-                <th scope="col">Valid</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((pool) => {
-                const valid = condition(pool.status?.conditions, 'Valid');
-                return (
-                  <tr key={pool.metadata.name} data-pool={pool.metadata.name}>
-                    <th scope="row">{pool.metadata.name}</th>
-                    <td data-label="Addresses">
-                      {pool.spec.addresses.join(', ')} /{pool.spec.prefix}
-                      {(pool.spec.excludes ?? []).length > 0 && (
-                        <div className="help">excluding {pool.spec.excludes?.join(', ')}</div>
-                      )}
-                    </td>
-                    <td data-label="Gateway">{pool.spec.gateway ?? '—'}</td>
-                    <td data-label="Usage">
-                      <Usage pool={pool} />
-                      <Allocations pool={pool} />
-                    </td>
-                    <td data-label="Valid">
-                      <span className={`status-${(valid?.status ?? 'unknown').toLowerCase()}`}>
-                        {valid?.status ?? 'Unknown'}
-                      </span>
-                      {valid?.status === 'False' && valid.message && (
-                        <div className="field-error">{valid.message}</div>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListState
+        items={items}
+        error={error}
+        errorTitle="Could not load the IP pools"
+        what="IP pools"
+        empty={
+          <>
+            No IP pools. Machines get their addresses by DHCP unless a cluster names a pool (see
+            docs/ipam.md).
+          </>
+        }
+      >
+        {(list) => (
+          <DataTable
+            testId="ippools"
+            caption="IP pools"
+            columns={['Name', 'Addresses', 'Gateway', 'Usage', 'Valid']}
+          >
+            {list.map((pool) => {
+              const valid = condition(pool.status?.conditions, 'Valid');
+              return (
+                <tr key={pool.metadata.name} data-pool={pool.metadata.name}>
+                  <th scope="row">{pool.metadata.name}</th>
+                  <td data-label="Addresses">
+                    {pool.spec.addresses.join(', ')} /{pool.spec.prefix}
+                    {(pool.spec.excludes ?? []).length > 0 && (
+                      <div className="help">excluding {pool.spec.excludes?.join(', ')}</div>
+                    )}
+                  </td>
+                  <td data-label="Gateway">{pool.spec.gateway ?? '—'}</td>
+                  <td data-label="Usage">
+                    <Usage pool={pool} />
+                    <Allocations pool={pool} />
+                  </td>
+                  <td data-label="Valid">
+                    <span className={`status-${(valid?.status ?? 'unknown').toLowerCase()}`}>
+                      {valid?.status ?? 'Unknown'}
+                    </span>
+                    {valid?.status === 'False' && valid.message && (
+                      <div className="field-error">{valid.message}</div>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </DataTable>
+        )}
+      </ListState>
     </section>
   );
 }

@@ -10,6 +10,7 @@ import { FormErrors } from '../../components/admin/form-errors.tsx';
 import { SelectField, TextField } from '../../components/admin/fields.tsx';
 import type { FullProject, ProjectMember } from '../../components/admin/types.ts';
 import { ErrorNotice, Notice } from '../../components/notice.tsx';
+import { DataTable } from '../../components/table.tsx';
 import { roleOptions } from './projects.tsx';
 
 function who(m: ProjectMember): string {
@@ -43,40 +44,30 @@ export function ProjectMembers(props: { project: FullProject; editable: boolean 
       {members.length === 0 ? (
         <Notice kind="empty">No members: only administrators can use this project.</Notice>
       ) : (
-        <div className="table-scroll">
-          <table className="cards" data-testid="members">
-            <caption className="visually-hidden">Members of {name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Member</th>
-                <th scope="col">Role</th>
-                {props.editable && <th scope="col">Actions</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {members.map((m, i) => (
-                <tr key={`${who(m)}`} data-member={m.user ?? m.group}>
-                  <th scope="row">{who(m)}</th>
-                  <td data-label="Role">{m.role}</td>
-                  {props.editable && (
-                    <td data-label="Actions">
-                      <button
-                        type="button"
-                        className="secondary small"
-                        disabled={remove.busy}
-                        onClick={() =>
-                          void remove.run(() => write(members.filter((_, j) => j !== i)))
-                        }
-                      >
-                        Remove<span className="visually-hidden"> {who(m)}</span>
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testId="members"
+          caption={<>Members of {name}</>}
+          columns={['Member', 'Role', props.editable && 'Actions']}
+        >
+          {members.map((m, i) => (
+            <tr key={`${who(m)}`} data-member={m.user ?? m.group}>
+              <th scope="row">{who(m)}</th>
+              <td data-label="Role">{m.role}</td>
+              {props.editable && (
+                <td data-label="Actions">
+                  <button
+                    type="button"
+                    className="secondary small"
+                    disabled={remove.busy}
+                    onClick={() => void remove.run(() => write(members.filter((_, j) => j !== i)))}
+                  >
+                    Remove<span className="visually-hidden"> {who(m)}</span>
+                  </button>
+                </td>
+              )}
+            </tr>
+          ))}
+        </DataTable>
       )}
       <ErrorNotice error={remove.error} title="The member was not removed" />
       {props.editable && (

@@ -8,6 +8,7 @@ import { placeErrors } from '../../components/admin/errors.ts';
 import { FormErrors } from '../../components/admin/form-errors.tsx';
 import { quotaResources, type FullProject, type Quota } from '../../components/admin/types.ts';
 import { FieldError } from '../../components/notice.tsx';
+import { DataTable } from '../../components/table.tsx';
 import {
   badQuotaNumber,
   quotaDraft,
@@ -89,44 +90,35 @@ export function ProjectQuota(props: {
       <h2 id="quota-title">Quota and usage</h2>
       <form onSubmit={(e) => void submit(e)} noValidate>
         <FormErrors error={action.error} other={placed.other} title="The quota was not changed" />
-        <div className="table-scroll">
-          <table className="cards" data-testid="quota">
-            <caption className="visually-hidden">Quota of {name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Resource</th>
-                <th scope="col">Used</th>
-                <th scope="col">Quota</th>
-                <th scope="col">Limit</th>
+        <DataTable
+          testId="quota"
+          caption={<>Quota of {name}</>}
+          columns={['Resource', 'Used', 'Quota', 'Limit']}
+        >
+          {quotaResources.map(({ key, label }) => {
+            const effective = project.spec.quota?.[key] ?? project.spec.quotaLimit?.[key];
+            const over = effective !== undefined && (usage[key] ?? 0) > effective;
+            return (
+              <tr key={key} data-resource={key}>
+                <th scope="row">{label}</th>
+                <td data-label="Used" className={over ? 'status-false' : undefined}>
+                  {usage[key] ?? 0}
+                  {effective !== undefined && ` of ${effective}`}
+                </td>
+                <td data-label="Quota">
+                  {props.editQuota
+                    ? input('quota', key, label)
+                    : (project.spec.quota?.[key] ?? '—')}
+                </td>
+                <td data-label="Limit">
+                  {props.editLimit
+                    ? input('limit', key, label)
+                    : (project.spec.quotaLimit?.[key] ?? 'none')}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {quotaResources.map(({ key, label }) => {
-                const effective = project.spec.quota?.[key] ?? project.spec.quotaLimit?.[key];
-                const over = effective !== undefined && (usage[key] ?? 0) > effective;
-                return (
-                  <tr key={key} data-resource={key}>
-                    <th scope="row">{label}</th>
-                    <td data-label="Used" className={over ? 'status-false' : undefined}>
-                      {usage[key] ?? 0}
-                      {effective !== undefined && ` of ${effective}`}
-                    </td>
-                    <td data-label="Quota">
-                      {props.editQuota
-                        ? input('quota', key, label)
-                        : (project.spec.quota?.[key] ?? '—')}
-                    </td>
-                    <td data-label="Limit">
-                      {props.editLimit
-                        ? input('limit', key, label)
-                        : (project.spec.quotaLimit?.[key] ?? 'none')}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
         <FieldError id="quota-error" messages={placed.byField['spec.quota'] ?? []} />
         <FieldError id="limit-error" messages={placed.byField['spec.quotaLimit'] ?? []} />
         {editable && (

@@ -11,7 +11,8 @@ import { placeErrors } from '../../components/admin/errors.ts';
 import { FormErrors } from '../../components/admin/form-errors.tsx';
 import { SelectField, TextField } from '../../components/admin/fields.tsx';
 import type { FullProject } from '../../components/admin/types.ts';
-import { ErrorNotice, Loading, Notice } from '../../components/notice.tsx';
+import { ListState } from '../../components/list-state.tsx';
+import { DataTable } from '../../components/table.tsx';
 import { Link, navigate } from '../../router.tsx';
 import { projectPath } from './paths.ts';
 
@@ -138,41 +139,33 @@ export function ProjectsPage() {
       </div>
       {creating && <NewProjectForm onDone={() => setCreating(false)} />}
       <div>
-        <ErrorNotice error={error} title="Could not load the projects" />
-        {items === undefined && !error && <Loading what="projects" />}
-        {items?.length === 0 && (
-          <Notice kind="empty">
-            {user.admin ? 'No projects yet.' : 'You are not a member of any project.'}
-          </Notice>
-        )}
-        {items !== undefined && items.length > 0 && (
-          <div className="table-scroll">
-            <table className="cards" data-testid="projects">
-              <caption className="visually-hidden">Projects</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Members</th>
-                  <th scope="col">Clusters</th>
-                  <th scope="col">Your role</th>
+        <ListState
+          items={items}
+          error={error}
+          errorTitle="Could not load the projects"
+          what="projects"
+          empty={user.admin ? 'No projects yet.' : 'You are not a member of any project.'}
+        >
+          {(list) => (
+            <DataTable
+              testId="projects"
+              caption="Projects"
+              columns={['Name', 'Members', 'Clusters', 'Your role']}
+            >
+              {list.map((p) => (
+                <tr key={p.metadata.name} data-project={p.metadata.name}>
+                  <th scope="row">
+                    <Link to={projectPath(p.metadata.name)}>{p.metadata.name}</Link>
+                    {p.spec.displayName && <div className="help">{p.spec.displayName}</div>}
+                  </th>
+                  <td data-label="Members">{p.spec.members?.length ?? 0}</td>
+                  <td data-label="Clusters">{usageText(p)}</td>
+                  <td data-label="Your role">{roleIn(user, p.metadata.name) ?? '—'}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {items.map((p) => (
-                  <tr key={p.metadata.name} data-project={p.metadata.name}>
-                    <th scope="row">
-                      <Link to={projectPath(p.metadata.name)}>{p.metadata.name}</Link>
-                      {p.spec.displayName && <div className="help">{p.spec.displayName}</div>}
-                    </th>
-                    <td data-label="Members">{p.spec.members?.length ?? 0}</td>
-                    <td data-label="Clusters">{usageText(p)}</td>
-                    <td data-label="Your role">{roleIn(user, p.metadata.name) ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+              ))}
+            </DataTable>
+          )}
+        </ListState>
       </div>
     </section>
   );

@@ -7,7 +7,8 @@ import type { ClusterTemplate, Credential } from '../../api/types.ts';
 import { useUser } from '../../auth.tsx';
 import '../../components/admin/admin.css';
 import { condition, Time } from '../../components/format.tsx';
-import { ErrorNotice, Loading, Notice } from '../../components/notice.tsx';
+import { ListState } from '../../components/list-state.tsx';
+import { DataTable } from '../../components/table.tsx';
 import { CredentialForm } from './credential-form.tsx';
 import { SetSecretButton } from './credential-secret.tsx';
 import { TemplateForm } from './template-form.tsx';
@@ -28,104 +29,83 @@ function Valid({ template }: { template: ClusterTemplate }) {
 
 function TemplatesTable({ items }: { items: ClusterTemplate[] }) {
   return (
-    <div className="table-scroll">
-      <table className="cards" data-testid="templates">
-        <caption className="visually-hidden">Cluster templates</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Namespace</th>
-            <th scope="col">Provider</th>
-            <th scope="col">Distribution</th>
-            <th scope="col">Valid</th>
-            <th scope="col">Upgrade targets</th>
-            <th scope="col">Max lifetime</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((t) => (
-            <tr key={`${t.metadata.namespace}/${t.metadata.name}`} data-template={t.metadata.name}>
-              <th scope="row">
-                {t.metadata.name}
-                {t.spec.description && <div className="help">{t.spec.description}</div>}
-              </th>
-              <td data-label="Namespace">{t.metadata.namespace}</td>
-              <td data-label="Provider">{t.spec.provider}</td>
-              <td data-label="Distribution">
-                {t.spec.distribution.name} {t.spec.distribution.version}
-              </td>
-              <td data-label="Valid">
-                <Valid template={t} />
-                {t.status?.valid === false && t.status.validationError && (
-                  <div className="field-error">{t.status.validationError}</div>
-                )}
-              </td>
-              <td data-label="Upgrade targets">
-                {(t.spec.upgradeTargets ?? []).join(', ') || '—'}
-              </td>
-              <td data-label="Max lifetime">{t.spec.maxClusterLifetime ?? '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      testId="templates"
+      caption="Cluster templates"
+      columns={[
+        'Name',
+        'Namespace',
+        'Provider',
+        'Distribution',
+        'Valid',
+        'Upgrade targets',
+        'Max lifetime',
+      ]}
+    >
+      {items.map((t) => (
+        <tr key={`${t.metadata.namespace}/${t.metadata.name}`} data-template={t.metadata.name}>
+          <th scope="row">
+            {t.metadata.name}
+            {t.spec.description && <div className="help">{t.spec.description}</div>}
+          </th>
+          <td data-label="Namespace">{t.metadata.namespace}</td>
+          <td data-label="Provider">{t.spec.provider}</td>
+          <td data-label="Distribution">
+            {t.spec.distribution.name} {t.spec.distribution.version}
+          </td>
+          <td data-label="Valid">
+            <Valid template={t} />
+            {t.status?.valid === false && t.status.validationError && (
+              <div className="field-error">{t.status.validationError}</div>
+            )}
+          </td>
+          <td data-label="Upgrade targets">{(t.spec.upgradeTargets ?? []).join(', ') || '—'}</td>
+          <td data-label="Max lifetime">{t.spec.maxClusterLifetime ?? '—'}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
 function CredentialsTable({ items, admin }: { items: CredentialWithRef[]; admin: boolean }) {
   return (
-    <div className="table-scroll">
-      <table className="cards" data-testid="credentials">
-        <caption className="visually-hidden">Credentials</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Namespace</th>
-            <th scope="col">Provider</th>
-            <th scope="col">Ready</th>
-            <th scope="col">Secret</th>
-            <th scope="col">Checked</th>
-            {admin && <th scope="col">Actions</th>}
+    <DataTable
+      testId="credentials"
+      caption="Credentials"
+      columns={['Name', 'Namespace', 'Provider', 'Ready', 'Secret', 'Checked', admin && 'Actions']}
+    >
+      {items.map((c) => {
+        const ready = condition(c.status?.conditions, 'Ready');
+        return (
+          <tr key={`${c.metadata.namespace}/${c.metadata.name}`} data-credential={c.metadata.name}>
+            <th scope="row">
+              {c.metadata.name}
+              {c.spec.description && <div className="help">{c.spec.description}</div>}
+            </th>
+            <td data-label="Namespace">{c.metadata.namespace}</td>
+            <td data-label="Provider">{c.spec.provider}</td>
+            <td data-label="Ready">
+              <span className={`status-${(ready?.status ?? 'unknown').toLowerCase()}`}>
+                {ready?.status ?? 'Unknown'}
+              </span>
+              {ready?.reason && <span className="muted"> ({ready.reason})</span>}
+              {ready?.status === 'False' && ready.message && (
+                <div className="field-error">{ready.message}</div>
+              )}
+            </td>
+            <td data-label="Secret">{c.spec.secretRef ? 'set' : 'none'}</td>
+            <td data-label="Checked">
+              <Time value={ready?.lastTransitionTime} />
+            </td>
+            {admin && (
+              <td data-label="Actions">
+                <SetSecretButton credential={c} />
+              </td>
+            )}
           </tr>
-        </thead>
-        <tbody>
-          {items.map((c) => {
-            const ready = condition(c.status?.conditions, 'Ready');
-            return (
-              <tr
-                key={`${c.metadata.namespace}/${c.metadata.name}`}
-                data-credential={c.metadata.name}
-              >
-                <th scope="row">
-                  {c.metadata.name}
-                  {c.spec.description && <div className="help">{c.spec.description}</div>}
-                </th>
-                <td data-label="Namespace">{c.metadata.namespace}</td>
-                <td data-label="Provider">{c.spec.provider}</td>
-                <td data-label="Ready">
-                  <span className={`status-${(ready?.status ?? 'unknown').toLowerCase()}`}>
-                    {ready?.status ?? 'Unknown'}
-                  </span>
-                  {ready?.reason && <span className="muted"> ({ready.reason})</span>}
-                  {ready?.status === 'False' && ready.message && (
-                    <div className="field-error">{ready.message}</div>
-                  )}
-                </td>
-                <td data-label="Secret">{c.spec.secretRef ? 'set' : 'none'}</td>
-                <td data-label="Checked">
-                  <Time value={ready?.lastTransitionTime} />
-                </td>
-                {admin && (
-                  <td data-label="Actions">
-                    <SetSecretButton credential={c} />
-                  </td>
-                )}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }
 
@@ -154,21 +134,27 @@ export function TemplatesPage() {
       {creating === 'credential' && <CredentialForm onDone={() => setCreating(undefined)} />}
       <section aria-labelledby="template-list-title">
         <h2 id="template-list-title">Cluster templates</h2>
-        <ErrorNotice error={templates.error} title="Could not load the templates" />
-        {templates.items === undefined && !templates.error && <Loading what="templates" />}
-        {templates.items?.length === 0 && <Notice kind="empty">No cluster templates yet.</Notice>}
-        {templates.items !== undefined && templates.items.length > 0 && (
-          <TemplatesTable items={templates.items} />
-        )}
+        <ListState
+          items={templates.items}
+          error={templates.error}
+          errorTitle="Could not load the templates"
+          what="templates"
+          empty="No cluster templates yet."
+        >
+          {(list) => <TemplatesTable items={list} />}
+        </ListState>
       </section>
       <section aria-labelledby="credential-list-title">
         <h2 id="credential-list-title">Credentials</h2>
-        <ErrorNotice error={credentials.error} title="Could not load the credentials" />
-        {credentials.items === undefined && !credentials.error && <Loading what="credentials" />}
-        {credentials.items?.length === 0 && <Notice kind="empty">No credentials yet.</Notice>}
-        {credentials.items !== undefined && credentials.items.length > 0 && (
-          <CredentialsTable items={credentials.items} admin={user.admin} />
-        )}
+        <ListState
+          items={credentials.items}
+          error={credentials.error}
+          errorTitle="Could not load the credentials"
+          what="credentials"
+          empty="No credentials yet."
+        >
+          {(list) => <CredentialsTable items={list} admin={user.admin} />}
+        </ListState>
       </section>
     </section>
   );

@@ -11,7 +11,9 @@ import { FormErrors } from '../../components/admin/form-errors.tsx';
 import { splitList, TextField } from '../../components/admin/fields.tsx';
 import type { User } from '../../components/admin/types.ts';
 import { Time } from '../../components/format.tsx';
-import { ErrorNotice, Loading, Notice } from '../../components/notice.tsx';
+import { ListState } from '../../components/list-state.tsx';
+import { ErrorNotice } from '../../components/notice.tsx';
+import { DataTable } from '../../components/table.tsx';
 import { putPassword, SetPasswordForm } from './set-password.tsx';
 
 const fields = ['metadata.name', 'spec.displayName', 'spec.email', 'spec.groups', 'password'];
@@ -186,52 +188,42 @@ function DisableButton({ user, self }: { user: User; self: boolean }) {
 
 function UsersTable({ items, me }: { items: User[]; me: string }) {
   return (
-    <div className="table-scroll">
-      <table className="cards" data-testid="users">
-        <caption className="visually-hidden">Users</caption>
-        <thead>
-          <tr>
-            <th scope="col">User</th>
-            <th scope="col">Groups</th>
-            <th scope="col">Status</th>
-            <th scope="col">Last sign-in</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((u) => (
-            <tr key={u.metadata.name} data-user={u.metadata.name}>
-              <th scope="row">
-                {u.metadata.name}
-                {u.spec.admin && <span className="badge badge-busy"> admin</span>}
-                {(u.spec.displayName ?? u.spec.email) && (
-                  <div className="help">
-                    {[u.spec.displayName, u.spec.email].filter(Boolean).join(' · ')}
-                  </div>
-                )}
-              </th>
-              <td data-label="Groups">{(u.spec.groups ?? []).join(', ') || '—'}</td>
-              <td data-label="Status">
-                {u.spec.disabled ? (
-                  <span className="status-false">Disabled</span>
-                ) : (
-                  <span className="status-true">Active</span>
-                )}
-              </td>
-              <td data-label="Last sign-in">
-                <Time value={u.status?.lastLoginTime} />
-              </td>
-              <td data-label="Actions">
-                <div className="row-actions">
-                  <PasswordDialog user={u.metadata.name} />
-                  <DisableButton user={u} self={u.metadata.name === me} />
-                </div>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      testId="users"
+      caption="Users"
+      columns={['User', 'Groups', 'Status', 'Last sign-in', 'Actions']}
+    >
+      {items.map((u) => (
+        <tr key={u.metadata.name} data-user={u.metadata.name}>
+          <th scope="row">
+            {u.metadata.name}
+            {u.spec.admin && <span className="badge badge-busy"> admin</span>}
+            {(u.spec.displayName ?? u.spec.email) && (
+              <div className="help">
+                {[u.spec.displayName, u.spec.email].filter(Boolean).join(' · ')}
+              </div>
+            )}
+          </th>
+          <td data-label="Groups">{(u.spec.groups ?? []).join(', ') || '—'}</td>
+          <td data-label="Status">
+            {u.spec.disabled ? (
+              <span className="status-false">Disabled</span>
+            ) : (
+              <span className="status-true">Active</span>
+            )}
+          </td>
+          <td data-label="Last sign-in">
+            <Time value={u.status?.lastLoginTime} />
+          </td>
+          <td data-label="Actions">
+            <div className="row-actions">
+              <PasswordDialog user={u.metadata.name} />
+              <DisableButton user={u} self={u.metadata.name === me} />
+            </div>
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -251,10 +243,15 @@ export function UsersPage() {
       </div>
       {creating && <NewUserForm onDone={() => setCreating(false)} />}
       <div>
-        <ErrorNotice error={error} title="Could not load the users" />
-        {items === undefined && !error && <Loading what="users" />}
-        {items?.length === 0 && <Notice kind="empty">No users.</Notice>}
-        {items !== undefined && items.length > 0 && <UsersTable items={items} me={me.username} />}
+        <ListState
+          items={items}
+          error={error}
+          errorTitle="Could not load the users"
+          what="users"
+          empty="No users."
+        >
+          {(list) => <UsersTable items={list} me={me.username} />}
+        </ListState>
       </div>
     </section>
   );
