@@ -135,6 +135,33 @@ describe('API tokens', () => {
     assertStatus(await whoami(deleted.token), 401, 'Unauthorized');
   });
 
+  it('reads a known token by name, not by scanning every token, and notices a new one of the same name', async () => {
+    const first = await create('reused');
+    assert.equal((await whoami(first.token)).statusCode, 200);
+    const store = s.store as { list: typeof s.store.list };
+    const list = store.list;
+    let tokenLists = 0;
+    store.list = ((kind, options) => {
+      if (kind === 'APIToken') tokenLists++;
+      return list.call(s.store, kind, options);
+    }) as typeof list;
+    try {
+      assert.equal((await whoami(first.token)).statusCode, 200);
+      assert.equal(tokenLists, 0, 'a token already verified is read by name');
+
+      // Deleted and created again under the same name: the old token is another token.
+      assert.equal(
+        (await s.request('DELETE', `${tokens}/reused`, { headers: asAnn() })).statusCode,
+        200,
+      );
+      const second = await create('reused');
+      assertStatus(await whoami(first.token), 401, 'Unauthorized');
+      assert.equal((await whoami(second.token)).statusCode, 200);
+    } finally {
+      store.list = list;
+    }
+  });
+
   it('refuses the token of a disabled user', async () => {
     const byAdmin = await s.request('POST', tokens, {
       body: apiToken('bob-ci', { user: 'bob' }),

@@ -26,6 +26,8 @@ export const tokenPrefixLabel = 'slipway.dev/token-prefix';
 const tokenPattern = /^slw_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$/;
 /** lastUsedTime is written at most this often per token. */
 const lastUsedIntervalMs = 60_000;
+/** How many verified tokens are remembered (digest → APIToken name and uid). */
+const verifiedCacheSize = 10_000;
 const secretNamePrefix = 'apitoken-';
 
 export function tokenSecretName(tokenName: string): string {
@@ -67,6 +69,13 @@ export class ApiTokens {
   readonly #store: Store;
   readonly #now: () => number;
   readonly #lastWritten = new Map<string, number>();
+  /**
+   * Tokens already matched against their stored hash: SHA-256 (hex) → the APIToken's
+   * name and uid. Finding a token by its prefix label means reading every APIToken (label
+   * selectors are evaluated in process), so a known token is read by name instead; the
+   * object is still read on every request, so revocation, expiry and deletion count at once.
+   */
+  readonly #verified = new Map<string, { name: string; uid: string | undefined }>();
 
   constructor(opts: ApiTokensOptions) {
     this.#store = opts.store;
@@ -158,7 +167,7 @@ export class ApiTokens {
       data: { sha256: sha256(token).toString('base64') },
     };
     try {
-      await this.#store.create(secret);
+      await this.#createHashSecret(secret);
       return await this.#store.updateStatus<StoredToken>({
         ...created,
         status: { prefix },
@@ -171,6 +180,31 @@ export class ApiTokens {
   }
 
   /**
+   * Store the hash. A Secret of that name left by a deleted token of the same name (the
+   * garbage collector removes it soon, but maybe not yet) is replaced; one that belongs
+   * to a live token is not.
+   */
+  async #createHashSecret(secret: Secret & AnyResource) {
+    try {
+      await this.#store.create(secret);
+      return;
+    } catch (err: unknown) {
+      if (!isSlipwayError(err, StatusReason.AlreadyExists)) throw err;
+    }
+    const existing = await this.#store.get('Secret', SystemNamespace, secret.metadata.name);
+    const owner = existing.metadata.ownerReferences?.find((ref) => ref.kind === 'APIToken');
+    const ownerAlive =
+      owner !== undefined && (await this.#getToken(owner.name))?.metadata.uid === owner.uid;
+    if (ownerAlive) {
+      throw new Error(`Secret ${SystemNamespace}/${secret.metadata.name} belongs to another token`);
+    }
+    await this.#store.delete('Secret', SystemNamespace, secret.metadata.name, {
+      ...(existing.metadata.uid !== undefined ? { uid: existing.metadata.uid } : {}),
+    });
+    await this.#store.create(secret);
+  }
+
+  /**
    * The user an API token belongs to, or undefined: unknown, malformed, revoked, expired,
    * being deleted, or its user missing or disabled. Notes the use in `status.lastUsedTime`
    * (at most once a minute per token).
@@ -180,6 +214,14 @@ export class ApiTokens {
     if (!match) return undefined;
     const prefix = match[1] ?? '';
     const digest = sha256(token);
+    const key = digest.toString('hex');
+    const known = this.#verified.get(key);
+    if (known !== undefined) {
+      const current = await this.#getToken(known.name);
+      if (current !== undefined && current.metadata.uid === known.uid) return this.#userOf(current);
+      // Deleted, or its name reused by another token: look it up afresh.
+      this.#verified.delete(key);
+    }
     const { items } = await this.#store.list<StoredToken>('APIToken', {
       labelSelector: `${tokenPrefixLabel}=${prefix}`,
     });
@@ -191,13 +233,37 @@ export class ApiTokens {
         !timingSafeEqual(stored, digest)
       )
         continue;
-      if (!this.#usable(candidate)) return undefined;
-      const user = await findUser(this.#store, candidate.spec.user);
-      if (!isActive(user) || !ownedBy(candidate, user)) return undefined;
-      await this.#noteUse(candidate);
-      return user;
+      this.#remember(key, candidate);
+      return this.#userOf(candidate);
     }
     return undefined;
+  }
+
+  /** The token's user when the token may be used now; notes the use. */
+  async #userOf(token: StoredToken): Promise<User | undefined> {
+    if (!this.#usable(token)) return undefined;
+    const user = await findUser(this.#store, token.spec.user);
+    if (!isActive(user) || !ownedBy(token, user)) return undefined;
+    await this.#noteUse(token);
+    return user;
+  }
+
+  #remember(key: string, token: StoredToken): void {
+    if (this.#verified.size >= verifiedCacheSize) {
+      // Maps keep insertion order: the oldest entry goes first.
+      const oldest = this.#verified.keys().next().value;
+      if (oldest !== undefined) this.#verified.delete(oldest);
+    }
+    this.#verified.set(key, { name: token.metadata.name, uid: token.metadata.uid });
+  }
+
+  async #getToken(name: string): Promise<StoredToken | undefined> {
+    try {
+      return await this.#store.get<StoredToken>('APIToken', undefined, name);
+    } catch (err: unknown) {
+      if (isSlipwayError(err, StatusReason.NotFound)) return undefined;
+      throw err;
+    }
   }
 
   #usable(token: StoredToken): boolean {
