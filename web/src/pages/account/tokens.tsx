@@ -5,7 +5,7 @@ import { api } from '../../api/client.ts';
 import { useLiveList } from '../../api/hooks.ts';
 import { useAction } from '../../components/admin/action.ts';
 import { placeErrors } from '../../components/admin/errors.ts';
-import { FormErrors } from '../../components/admin/form-errors.tsx';
+import { CreateForm } from '../../components/admin/create-form.tsx';
 import { TextField } from '../../components/admin/fields.tsx';
 import type { APIToken } from '../../components/admin/types.ts';
 import { localTimeToRfc3339 } from '../../components/admin/values.ts';
@@ -80,45 +80,46 @@ function NewTokenForm(props: { user: string; onCreated: (token: APIToken) => voi
   };
 
   return (
-    <form aria-labelledby="token-form-title" onSubmit={(e) => void submit(e)} noValidate>
-      <h3 id="token-form-title">New token</h3>
-      <FormErrors error={action.error} other={placed.other} title="The token was not created" />
-      <div className="form-grid">
-        <TextField
-          id="token-name"
-          label="Name"
-          autoComplete="off"
-          value={name}
-          onValue={setName}
-          help="Optional; generated when empty."
-          errors={[
-            ...(placed.byField['metadata.name'] ?? []),
-            ...(placed.byField['metadata.generateName'] ?? []),
-          ]}
-        />
-        <TextField
-          id="token-description"
-          label="What it is for"
-          value={description}
-          onValue={setDescription}
-          errors={placed.byField['spec.description']}
-        />
-        <TextField
-          id="token-expires"
-          label="Expires"
-          type="datetime-local"
-          value={expires}
-          onValue={setExpires}
-          help="Optional; never when empty."
-          errors={placed.byField['spec.expiresAt']}
-        />
-      </div>
-      <div className="actions">
-        <button type="submit" disabled={action.busy}>
-          {action.busy ? 'Creating…' : 'Create token'}
-        </button>
-      </div>
-    </form>
+    <CreateForm
+      titleId="token-form-title"
+      title="New token"
+      heading="h3"
+      action={action}
+      other={placed.other}
+      errorTitle="The token was not created"
+      onSubmit={submit}
+      submitLabel="Create token"
+      busyLabel="Creating…"
+    >
+      <TextField
+        id="token-name"
+        label="Name"
+        autoComplete="off"
+        value={name}
+        onValue={setName}
+        help="Optional; generated when empty."
+        errors={[
+          ...(placed.byField['metadata.name'] ?? []),
+          ...(placed.byField['metadata.generateName'] ?? []),
+        ]}
+      />
+      <TextField
+        id="token-description"
+        label="What it is for"
+        value={description}
+        onValue={setDescription}
+        errors={placed.byField['spec.description']}
+      />
+      <TextField
+        id="token-expires"
+        label="Expires"
+        type="datetime-local"
+        value={expires}
+        onValue={setExpires}
+        help="Optional; never when empty."
+        errors={placed.byField['spec.expiresAt']}
+      />
+    </CreateForm>
   );
 }
 

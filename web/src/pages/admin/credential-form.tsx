@@ -8,7 +8,7 @@ import { api } from '../../api/client.ts';
 import { systemNamespace } from '../../api/types.ts';
 import { useAction } from '../../components/admin/action.ts';
 import { placeErrors } from '../../components/admin/errors.ts';
-import { FormErrors } from '../../components/admin/form-errors.tsx';
+import { CreateForm } from '../../components/admin/create-form.tsx';
 import { SelectField, TextAreaField, TextField } from '../../components/admin/fields.tsx';
 import { parseObject } from '../../components/admin/structured.ts';
 import { secretRowProblems, secretValues, type SecretRow } from '../../components/admin/values.ts';
@@ -107,81 +107,72 @@ export function CredentialForm(props: { onDone: () => void }) {
   };
 
   return (
-    <form
+    <CreateForm
+      titleId="credential-form-title"
+      title="New credential"
       className="panel form-panel"
-      aria-labelledby="credential-form-title"
-      onSubmit={(e) => void submit(e)}
-      noValidate
+      action={action}
+      other={placed.other}
+      errorTitle="The credential was not created"
+      onSubmit={submit}
+      onCancel={props.onDone}
+      submitLabel="Create credential"
+      busyLabel="Creating…"
+      ready={config.ok && rowProblems.length === 0}
     >
-      <h2 id="credential-form-title">New credential</h2>
-      <FormErrors
-        error={action.error}
-        other={placed.other}
-        title="The credential was not created"
+      <TextField
+        id="credential-name"
+        autoFocus
+        label="Name"
+        required
+        value={name}
+        onValue={setName}
+        help={name ? `Values go to Secret ${credentialSecretName(name)}.` : undefined}
+        errors={errors('metadata.name')}
       />
-      <div className="form-grid">
-        <TextField
-          id="credential-name"
-          autoFocus
-          label="Name"
-          required
-          value={name}
-          onValue={setName}
-          help={name ? `Values go to Secret ${credentialSecretName(name)}.` : undefined}
-          errors={errors('metadata.name')}
+      <TextField
+        id="credential-namespace"
+        label="Namespace"
+        required
+        value={namespace}
+        onValue={setNamespace}
+        errors={errors('metadata.namespace')}
+      />
+      <SelectField
+        id="credential-provider"
+        label="Provider"
+        value={provider}
+        onValue={chooseProvider}
+        options={providers.map((p) => ({ value: p, label: p }))}
+        errors={errors('spec.provider')}
+      />
+      <TextField
+        id="credential-description"
+        label="Description"
+        value={description}
+        onValue={setDescription}
+        errors={errors('spec.description')}
+      />
+      <div className="wide">
+        <TextAreaField
+          id="credential-config"
+          label="Settings (YAML or JSON, not secret)"
+          rows={5}
+          value={configText}
+          onValue={setConfigText}
+          placeholder={'url: https://pve1.example.net:8006\ntokenId: slipway@pve!k8s'}
+          help="Endpoint, user or token id, certificate fingerprint: see the provider's page in docs/providers."
+          errors={[...(config.ok ? [] : [config.message]), ...(errors('spec.config') ?? [])]}
         />
-        <TextField
-          id="credential-namespace"
-          label="Namespace"
-          required
-          value={namespace}
-          onValue={setNamespace}
-          errors={errors('metadata.namespace')}
-        />
-        <SelectField
-          id="credential-provider"
-          label="Provider"
-          value={provider}
-          onValue={chooseProvider}
-          options={providers.map((p) => ({ value: p, label: p }))}
-          errors={errors('spec.provider')}
-        />
-        <TextField
-          id="credential-description"
-          label="Description"
-          value={description}
-          onValue={setDescription}
-          errors={errors('spec.description')}
-        />
-        <div className="wide">
-          <TextAreaField
-            id="credential-config"
-            label="Settings (YAML or JSON, not secret)"
-            rows={5}
-            value={configText}
-            onValue={setConfigText}
-            placeholder={'url: https://pve1.example.net:8006\ntokenId: slipway@pve!k8s'}
-            help="Endpoint, user or token id, certificate fingerprint: see the provider's page in docs/providers."
-            errors={[...(config.ok ? [] : [config.message]), ...(errors('spec.config') ?? [])]}
-          />
-        </div>
-        <div className="wide">
-          <SecretRows
-            idPrefix="credential-secret"
-            rows={rows}
-            onRows={setRows}
-            errors={[...rowProblems, ...(errors('secret') ?? [])]}
-          />
-        </div>
       </div>
-      <div className="actions">
-        <button type="button" className="secondary" onClick={props.onDone}>
-          Cancel
-        </button>
-        <button type="submit" disabled={action.busy || !config.ok || rowProblems.length > 0}>
-          {action.busy ? 'Creating…' : 'Create credential'}
-        </button>
+      <div className="wide">
+        <SecretRows
+          idPrefix="credential-secret"
+          rows={rows}
+          onRows={setRows}
+          errors={[...rowProblems, ...(errors('secret') ?? [])]}
+        />
       </div>
-    </form>
+    </CreateForm>
   );
 }

@@ -6,7 +6,7 @@ import { api } from '../../api/client.ts';
 import { useAuth } from '../../auth.tsx';
 import { useAction } from '../../components/admin/action.ts';
 import { placeErrors } from '../../components/admin/errors.ts';
-import { FormErrors } from '../../components/admin/form-errors.tsx';
+import { CreateForm } from '../../components/admin/create-form.tsx';
 import { SelectField, TextField } from '../../components/admin/fields.tsx';
 import type { FullProject, ProjectMember } from '../../components/admin/types.ts';
 import { ErrorNotice, Notice } from '../../components/notice.tsx';
@@ -71,44 +71,45 @@ export function ProjectMembers(props: { project: FullProject; editable: boolean 
       )}
       <ErrorNotice error={remove.error} title="The member was not removed" />
       {props.editable && (
-        <form onSubmit={(e) => void submit(e)} aria-labelledby="add-member-title" noValidate>
-          <h3 id="add-member-title">Add a member</h3>
-          <FormErrors error={add.error} other={placed.other} title="The member was not added" />
-          <div className="form-grid">
-            <SelectField
-              id="member-kind"
-              label="Kind"
-              value={kind}
-              onValue={setKind}
-              options={[
-                { value: 'user', label: 'user' },
-                { value: 'group', label: 'group' },
-              ]}
-            />
-            <TextField
-              id="member-name"
-              label={kind === 'user' ? 'User name' : 'Group'}
-              required
-              autoComplete="off"
-              value={subject}
-              onValue={setSubject}
-              help="Adding someone already listed changes their role."
-              errors={placed.byField['spec.members']}
-            />
-            <SelectField
-              id="member-role"
-              label="Role"
-              value={role}
-              onValue={setRole}
-              options={roleOptions}
-            />
-          </div>
-          <div className="actions">
-            <button type="submit" disabled={add.busy || subject.trim() === ''}>
-              Add member
-            </button>
-          </div>
-        </form>
+        <CreateForm
+          titleId="add-member-title"
+          title="Add a member"
+          heading="h3"
+          action={add}
+          other={placed.other}
+          errorTitle="The member was not added"
+          onSubmit={submit}
+          submitLabel="Add member"
+          ready={subject.trim() !== ''}
+        >
+          <SelectField
+            id="member-kind"
+            label="Kind"
+            value={kind}
+            onValue={setKind}
+            options={[
+              { value: 'user', label: 'user' },
+              { value: 'group', label: 'group' },
+            ]}
+          />
+          <TextField
+            id="member-name"
+            label={kind === 'user' ? 'User name' : 'Group'}
+            required
+            autoComplete="off"
+            value={subject}
+            onValue={setSubject}
+            help="Adding someone already listed changes their role."
+            errors={placed.byField['spec.members']}
+          />
+          <SelectField
+            id="member-role"
+            label="Role"
+            value={role}
+            onValue={setRole}
+            options={roleOptions}
+          />
+        </CreateForm>
       )}
     </section>
   );

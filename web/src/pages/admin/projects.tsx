@@ -8,7 +8,7 @@ import { roleIn, useAuth, useUser } from '../../auth.tsx';
 import { useAction } from '../../components/admin/action.ts';
 import '../../components/admin/admin.css';
 import { placeErrors } from '../../components/admin/errors.ts';
-import { FormErrors } from '../../components/admin/form-errors.tsx';
+import { CreateForm } from '../../components/admin/create-form.tsx';
 import { SelectField, TextField } from '../../components/admin/fields.tsx';
 import type { FullProject } from '../../components/admin/types.ts';
 import { ListState } from '../../components/list-state.tsx';
@@ -53,67 +53,62 @@ function NewProjectForm(props: { onDone: () => void }) {
   };
 
   return (
-    <form
+    <CreateForm
+      titleId="project-form-title"
+      title="New project"
       className="panel form-panel"
-      aria-labelledby="project-form-title"
-      onSubmit={(e) => void submit(e)}
-      noValidate
+      action={action}
+      other={placed.other}
+      errorTitle="The project was not created"
+      onSubmit={submit}
+      onCancel={props.onDone}
+      submitLabel="Create project"
+      busyLabel="Creating…"
+      ready={name !== ''}
     >
-      <h2 id="project-form-title">New project</h2>
-      <FormErrors error={action.error} other={placed.other} title="The project was not created" />
-      <div className="form-grid">
+      <TextField
+        id="project-name"
+        autoFocus
+        label="Name"
+        required
+        value={name}
+        onValue={setName}
+        help="Also the name of its namespace: lower-case letters, digits and “-”."
+        errors={placed.byField['metadata.name']}
+      />
+      <TextField
+        id="project-display"
+        label="Display name"
+        value={displayName}
+        onValue={setDisplayName}
+        errors={placed.byField['spec.displayName']}
+      />
+      <div className="wide">
         <TextField
-          id="project-name"
-          autoFocus
-          label="Name"
-          required
-          value={name}
-          onValue={setName}
-          help="Also the name of its namespace: lower-case letters, digits and “-”."
-          errors={placed.byField['metadata.name']}
-        />
-        <TextField
-          id="project-display"
-          label="Display name"
-          value={displayName}
-          onValue={setDisplayName}
-          errors={placed.byField['spec.displayName']}
-        />
-        <div className="wide">
-          <TextField
-            id="project-description"
-            label="Description"
-            value={description}
-            onValue={setDescription}
-            errors={placed.byField['spec.description']}
-          />
-        </div>
-        <TextField
-          id="project-member"
-          label="First member (user name)"
-          autoComplete="off"
-          value={member}
-          onValue={setMember}
-          help="Optional; more members on the project's page."
-          errors={placed.byField['spec.members']}
-        />
-        <SelectField
-          id="project-member-role"
-          label="Their role"
-          value={role}
-          onValue={setRole}
-          options={roleOptions}
+          id="project-description"
+          label="Description"
+          value={description}
+          onValue={setDescription}
+          errors={placed.byField['spec.description']}
         />
       </div>
-      <div className="actions">
-        <button type="button" className="secondary" onClick={props.onDone}>
-          Cancel
-        </button>
-        <button type="submit" disabled={action.busy || name === ''}>
-          {action.busy ? 'Creating…' : 'Create project'}
-        </button>
-      </div>
-    </form>
+      <TextField
+        id="project-member"
+        label="First member (user name)"
+        autoComplete="off"
+        value={member}
+        onValue={setMember}
+        help="Optional; more members on the project's page."
+        errors={placed.byField['spec.members']}
+      />
+      <SelectField
+        id="project-member-role"
+        label="Their role"
+        value={role}
+        onValue={setRole}
+        options={roleOptions}
+      />
+    </CreateForm>
   );
 }
 

@@ -6,7 +6,7 @@ import { api } from '../../api/client.ts';
 import { systemNamespace } from '../../api/types.ts';
 import { useAction } from '../../components/admin/action.ts';
 import { placeErrors } from '../../components/admin/errors.ts';
-import { FormErrors } from '../../components/admin/form-errors.tsx';
+import { CreateForm } from '../../components/admin/create-form.tsx';
 import {
   SelectField,
   splitList,
@@ -78,129 +78,118 @@ export function TemplateForm(props: { onDone: () => void }) {
   };
 
   return (
-    <form
+    <CreateForm
+      titleId="template-form-title"
+      title="New cluster template"
       className="panel form-panel"
-      aria-labelledby="template-form-title"
-      onSubmit={(e) => void submit(e)}
-      noValidate
+      action={action}
+      other={placed.other}
+      errorTitle="The template was not created"
+      onSubmit={submit}
+      onCancel={props.onDone}
+      submitLabel="Create template"
+      busyLabel="Creating…"
+      ready={schema.ok && defaults.ok}
     >
-      <h2 id="template-form-title">New cluster template</h2>
-      <FormErrors error={action.error} other={placed.other} title="The template was not created" />
-      <div className="form-grid">
+      <TextField
+        id="template-name"
+        autoFocus
+        label="Name"
+        required
+        value={name}
+        onValue={setName}
+        help="A new name for every version, e.g. k3s-small-v1-31."
+        errors={errors('metadata.name')}
+      />
+      <TextField
+        id="template-namespace"
+        label="Namespace"
+        required
+        value={namespace}
+        onValue={setNamespace}
+        help={`${systemNamespace}: usable by projects it is granted to; a project's namespace: that project only.`}
+        errors={errors('metadata.namespace')}
+      />
+      <SelectField
+        id="template-provider"
+        label="Provider"
+        value={provider}
+        onValue={setProvider}
+        options={providers.map((p) => ({ value: p, label: p }))}
+        errors={errors('spec.provider')}
+      />
+      <SelectField
+        id="template-distribution"
+        label="Distribution"
+        value={distribution}
+        onValue={setDistribution}
+        options={[
+          { value: 'k3s', label: 'k3s' },
+          { value: 'k0s', label: 'k0s' },
+        ]}
+        errors={errors('spec.distribution.name')}
+      />
+      <TextField
+        id="template-version"
+        label="Version"
+        required
+        value={version}
+        onValue={setVersion}
+        placeholder="v1.31.4+k3s1"
+        errors={errors('spec.distribution.version')}
+      />
+      <TextField
+        id="template-lifetime"
+        label="Maximum cluster lifetime"
+        value={lifetime}
+        onValue={setLifetime}
+        placeholder="168h"
+        help="Optional. Clusters on this template are deleted this long after creation (h, m, s)."
+        errors={errors('spec.maxClusterLifetime')}
+      />
+      <div className="wide">
         <TextField
-          id="template-name"
-          autoFocus
-          label="Name"
-          required
-          value={name}
-          onValue={setName}
-          help="A new name for every version, e.g. k3s-small-v1-31."
-          errors={errors('metadata.name')}
+          id="template-description"
+          label="Description"
+          value={description}
+          onValue={setDescription}
+          errors={errors('spec.description')}
         />
-        <TextField
-          id="template-namespace"
-          label="Namespace"
-          required
-          value={namespace}
-          onValue={setNamespace}
-          help={`${systemNamespace}: usable by projects it is granted to; a project's namespace: that project only.`}
-          errors={errors('metadata.namespace')}
-        />
-        <SelectField
-          id="template-provider"
-          label="Provider"
-          value={provider}
-          onValue={setProvider}
-          options={providers.map((p) => ({ value: p, label: p }))}
-          errors={errors('spec.provider')}
-        />
-        <SelectField
-          id="template-distribution"
-          label="Distribution"
-          value={distribution}
-          onValue={setDistribution}
-          options={[
-            { value: 'k3s', label: 'k3s' },
-            { value: 'k0s', label: 'k0s' },
-          ]}
-          errors={errors('spec.distribution.name')}
-        />
-        <TextField
-          id="template-version"
-          label="Version"
-          required
-          value={version}
-          onValue={setVersion}
-          placeholder="v1.31.4+k3s1"
-          errors={errors('spec.distribution.version')}
-        />
-        <TextField
-          id="template-lifetime"
-          label="Maximum cluster lifetime"
-          value={lifetime}
-          onValue={setLifetime}
-          placeholder="168h"
-          help="Optional. Clusters on this template are deleted this long after creation (h, m, s)."
-          errors={errors('spec.maxClusterLifetime')}
-        />
-        <div className="wide">
-          <TextField
-            id="template-description"
-            label="Description"
-            value={description}
-            onValue={setDescription}
-            errors={errors('spec.description')}
-          />
-        </div>
-        <div className="wide">
-          <TextField
-            id="template-upgrades"
-            label="Upgrade targets"
-            value={targets}
-            onValue={setTargets}
-            help="Names of templates a cluster on this one may switch to, separated by commas."
-            errors={errors('spec.upgradeTargets')}
-          />
-        </div>
-        <div className="wide">
-          <TextAreaField
-            id="template-schema"
-            label="Values schema (YAML or JSON)"
-            rows={8}
-            value={schemaText}
-            onValue={setSchemaText}
-            placeholder={exampleSchema}
-            help="JSON Schema of the values a cluster may set; the create form is generated from it."
-            errors={[
-              ...(schema.ok ? [] : [schema.message]),
-              ...(errors('spec.valuesSchema') ?? []),
-            ]}
-          />
-        </div>
-        <div className="wide">
-          <TextAreaField
-            id="template-defaults"
-            label="Defaults (YAML or JSON)"
-            rows={6}
-            value={defaultsText}
-            onValue={setDefaultsText}
-            placeholder="workersNumber: 1"
-            help="Values merged under each cluster's own."
-            errors={[
-              ...(defaults.ok ? [] : [defaults.message]),
-              ...(errors('spec.defaults') ?? []),
-            ]}
-          />
-        </div>
       </div>
-      <div className="actions">
-        <button type="button" className="secondary" onClick={props.onDone}>
-          Cancel
-        </button>
-        <button type="submit" disabled={action.busy || !schema.ok || !defaults.ok}>
-          {action.busy ? 'Creating…' : 'Create template'}
-        </button>
+      <div className="wide">
+        <TextField
+          id="template-upgrades"
+          label="Upgrade targets"
+          value={targets}
+          onValue={setTargets}
+          help="Names of templates a cluster on this one may switch to, separated by commas."
+          errors={errors('spec.upgradeTargets')}
+        />
       </div>
-    </form>
+      <div className="wide">
+        <TextAreaField
+          id="template-schema"
+          label="Values schema (YAML or JSON)"
+          rows={8}
+          value={schemaText}
+          onValue={setSchemaText}
+          placeholder={exampleSchema}
+          help="JSON Schema of the values a cluster may set; the create form is generated from it."
+          errors={[...(schema.ok ? [] : [schema.message]), ...(errors('spec.valuesSchema') ?? [])]}
+        />
+      </div>
+      <div className="wide">
+        <TextAreaField
+          id="template-defaults"
+          label="Defaults (YAML or JSON)"
+          rows={6}
+          value={defaultsText}
+          onValue={setDefaultsText}
+          placeholder="workersNumber: 1"
+          help="Values merged under each cluster's own."
+          errors={[...(defaults.ok ? [] : [defaults.message]), ...(errors('spec.defaults') ?? [])]}
+        />
+      </div>
+    </CreateForm>
   );
 }

@@ -7,7 +7,7 @@ import { useUser } from '../../auth.tsx';
 import { useAction } from '../../components/admin/action.ts';
 import '../../components/admin/admin.css';
 import { placeErrors } from '../../components/admin/errors.ts';
-import { FormErrors } from '../../components/admin/form-errors.tsx';
+import { CreateForm } from '../../components/admin/create-form.tsx';
 import { splitList, TextField } from '../../components/admin/fields.tsx';
 import type { User } from '../../components/admin/types.ts';
 import { Time } from '../../components/format.tsx';
@@ -56,74 +56,69 @@ function NewUserForm(props: { onDone: () => void }) {
   };
 
   return (
-    <form
+    <CreateForm
+      titleId="user-form-title"
+      title="New user"
       className="panel form-panel"
-      aria-labelledby="user-form-title"
-      onSubmit={(e) => void submit(e)}
-      noValidate
+      action={action}
+      other={placed.other}
+      errorTitle={title}
+      onSubmit={submit}
+      onCancel={props.onDone}
+      submitLabel="Create user"
+      busyLabel="Creating…"
+      ready={name !== ''}
     >
-      <h2 id="user-form-title">New user</h2>
-      <FormErrors error={action.error} other={placed.other} title={title} />
-      <div className="form-grid">
-        <TextField
-          id="user-name"
-          autoFocus
-          label="User name"
-          required
-          autoComplete="off"
-          value={name}
-          onValue={setName}
-          errors={placed.byField['metadata.name']}
-        />
-        <TextField
-          id="user-display"
-          label="Display name"
-          value={displayName}
-          onValue={setDisplayName}
-          errors={placed.byField['spec.displayName']}
-        />
-        <TextField
-          id="user-email"
-          label="Email"
-          type="email"
-          value={email}
-          onValue={setEmail}
-          errors={placed.byField['spec.email']}
-        />
-        <TextField
-          id="user-groups"
-          label="Groups"
-          value={groups}
-          onValue={setGroups}
-          help="Separated by commas; project members may name a group."
-          errors={placed.byField['spec.groups']}
-        />
-        <TextField
-          id="user-password"
-          label="First password"
-          type="password"
-          autoComplete="new-password"
-          value={password}
-          onValue={setPassword}
-          help="Optional: at least 12 characters. Without one the user cannot sign in until a password is set."
-          errors={placed.byField['password']}
-        />
-        <div className="field">
-          <label>
-            <input type="checkbox" checked={admin} onChange={(e) => setAdmin(e.target.checked)} />{' '}
-            Administrator
-          </label>
-        </div>
+      <TextField
+        id="user-name"
+        autoFocus
+        label="User name"
+        required
+        autoComplete="off"
+        value={name}
+        onValue={setName}
+        errors={placed.byField['metadata.name']}
+      />
+      <TextField
+        id="user-display"
+        label="Display name"
+        value={displayName}
+        onValue={setDisplayName}
+        errors={placed.byField['spec.displayName']}
+      />
+      <TextField
+        id="user-email"
+        label="Email"
+        type="email"
+        value={email}
+        onValue={setEmail}
+        errors={placed.byField['spec.email']}
+      />
+      <TextField
+        id="user-groups"
+        label="Groups"
+        value={groups}
+        onValue={setGroups}
+        help="Separated by commas; project members may name a group."
+        errors={placed.byField['spec.groups']}
+      />
+      <TextField
+        id="user-password"
+        label="First password"
+        type="password"
+        autoComplete="new-password"
+        value={password}
+        onValue={setPassword}
+        help="Optional: at least 12 characters. Without one the user cannot sign in until a password is set."
+        errors={placed.byField['password']}
+      />
+      <div className="field">
+        <label>
+          <input type="checkbox" checked={admin} onChange={(e) => setAdmin(e.target.checked)} />{' '}
+          Administrator
+        </label>
       </div>
-      <div className="actions">
-        <button type="button" className="secondary" onClick={props.onDone}>
-          Cancel
-        </button>
-        <button type="submit" disabled={action.busy || name === ''}>
-          {action.busy ? 'Creating…' : 'Create user'}
-        </button>
-      </div>
-    </form>
+    </CreateForm>
   );
 }
 
