@@ -1,16 +1,14 @@
 // What a member can do to a cluster: download its kubeconfig, scale workers, upgrade to
 // an allowed template, delete it after typing its name.
-import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, apiFetch, resourcePath } from '../api/client.ts';
+import { useState, type FormEvent } from 'react';
+import { api, apiFetch, resourcePath, type ApiError } from '../api/client.ts';
 import type { ClusterDeployment } from '../api/types.ts';
+import { useAction } from '../components/action.ts';
+import { ConfirmByName } from '../components/confirm-by-name.tsx';
 import { ErrorNotice, FieldError } from '../components/notice.tsx';
 import { navigate } from '../router.tsx';
 
 type Permissions = { update: boolean; delete: boolean; kubeconfig: boolean };
-
-function asApiError(err: unknown): ApiError {
-  return err instanceof ApiError ? err : new ApiError(0, String(err));
-}
 
 function causesFor(error: ApiError | undefined, field: string): string[] {
   if (!error) return [];
@@ -38,25 +36,17 @@ async function downloadKubeconfig(cluster: ClusterDeployment): Promise<void> {
 }
 
 function KubeconfigButton({ cluster }: { cluster: ClusterDeployment }) {
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
-  const click = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await downloadKubeconfig(cluster);
-    } catch (err: unknown) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useAction();
   return (
     <div className="action">
-      <button type="button" onClick={() => void click()} disabled={busy}>
+      <button
+        type="button"
+        onClick={() => void action.run(() => downloadKubeconfig(cluster))}
+        disabled={action.busy}
+      >
         Download kubeconfig
       </button>
-      <ErrorNotice error={error} />
+      <ErrorNotice error={action.error} />
     </div>
   );
 }
@@ -64,25 +54,18 @@ function KubeconfigButton({ cluster }: { cluster: ClusterDeployment }) {
 function ScaleForm({ cluster }: { cluster: ClusterDeployment }) {
   const current = cluster.spec.config?.['workersNumber'];
   const [workers, setWorkers] = useState(typeof current === 'number' ? String(current) : '');
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const { name, namespace } = cluster.metadata;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api.mergePatch(
+    await action.run(() =>
+      api.mergePatch(
         { plural: 'clusterdeployments', namespace, name },
         { spec: { config: { workersNumber: Number(workers) } } },
-      );
-    } catch (err: unknown) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+      ),
+    );
   };
-  const messages = causesFor(error, 'spec.config.workersNumber');
+  const messages = causesFor(action.error, 'spec.config.workersNumber');
   return (
     <form className="action" onSubmit={(e) => void submit(e)}>
       <label htmlFor="scale-workers">Workers</label>
@@ -97,7 +80,7 @@ function ScaleForm({ cluster }: { cluster: ClusterDeployment }) {
           aria-describedby={messages.length > 0 ? 'scale-workers-error' : undefined}
           onChange={(e) => setWorkers(e.target.value)}
         />
-        <button type="submit" disabled={busy || workers === ''}>
+        <button type="submit" disabled={action.busy || workers === ''}>
           Scale
         </button>
       </div>
@@ -111,22 +94,19 @@ function UpgradeForm({ cluster }: { cluster: ClusterDeployment }) {
   const [picked, setTarget] = useState('');
   // The offered upgrades arrive with the status; keep the pick while it is still offered.
   const target = targets.includes(picked) ? picked : (targets[0] ?? '');
-  const [error, setError] = useState<ApiError | undefined>();
+  const action = useAction();
   const { name, namespace } = cluster.metadata;
   if (targets.length === 0) return null;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setError(undefined);
-    try {
-      await api.mergePatch(
+    await action.run(() =>
+      api.mergePatch(
         { plural: 'clusterdeployments', namespace, name },
         { spec: { template: target } },
-      );
-    } catch (err: unknown) {
-      setError(asApiError(err));
-    }
+      ),
+    );
   };
-  const messages = causesFor(error, 'spec.template');
+  const messages = causesFor(action.error, 'spec.template');
   return (
     <form className="action" onSubmit={(e) => void submit(e)}>
       <label htmlFor="upgrade-target">Upgrade to template</label>
@@ -146,32 +126,24 @@ function UpgradeForm({ cluster }: { cluster: ClusterDeployment }) {
 }
 
 function HibernateButton({ cluster }: { cluster: ClusterDeployment }) {
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const asleep = cluster.spec.hibernated === true;
   const { name, namespace } = cluster.metadata;
-  const click = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api.mergePatch(
+  const click = () =>
+    action.run(() =>
+      api.mergePatch(
         { plural: 'clusterdeployments', namespace, name },
         // null removes the field: awake is the default.
         { spec: { hibernated: asleep ? null : true } },
-      );
-    } catch (err: unknown) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+      ),
+    );
   return (
     <div className="action">
       <button
         type="button"
         className="secondary"
         onClick={() => void click()}
-        disabled={busy}
+        disabled={action.busy}
         aria-describedby="hibernate-help"
       >
         {asleep ? 'Wake up' : 'Hibernate'}
@@ -181,58 +153,37 @@ function HibernateButton({ cluster }: { cluster: ClusterDeployment }) {
           ? 'Start every VM of the cluster again.'
           : 'Stop every VM of the cluster; nothing is deleted.'}
       </p>
-      <ErrorNotice error={error} />
+      <ErrorNotice error={action.error} />
     </div>
   );
 }
 
 function DeleteButton({ cluster, back }: { cluster: ClusterDeployment; back: string }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [typed, setTyped] = useState('');
-  const [error, setError] = useState<ApiError | undefined>();
+  const action = useAction();
   const { name, namespace } = cluster.metadata;
-  useEffect(() => setTyped(''), [name]);
-  const confirm = async (event: FormEvent) => {
-    event.preventDefault();
-    if (typed !== name) return;
-    try {
-      await api.delete({ plural: 'clusterdeployments', namespace, name });
-      dialog.current?.close();
+  const confirm = async (close: () => void) => {
+    if (await action.run(() => api.delete({ plural: 'clusterdeployments', namespace, name }))) {
+      close();
       navigate(back);
-    } catch (err: unknown) {
-      setError(asApiError(err));
     }
   };
   return (
     <div className="action">
-      <button type="button" className="danger" onClick={() => dialog.current?.showModal()}>
-        Delete cluster
-      </button>
-      <dialog ref={dialog} aria-labelledby="delete-title" onClose={() => setTyped('')}>
-        <form onSubmit={(e) => void confirm(e)}>
-          <h2 id="delete-title">Delete {name}?</h2>
-          <p>
-            Every machine of the cluster is destroyed. This cannot be undone. Type the cluster’s
-            name to confirm.
-          </p>
-          <label htmlFor="delete-confirm">Cluster name</label>
-          <input
-            id="delete-confirm"
-            autoComplete="off"
-            value={typed}
-            onChange={(e) => setTyped(e.target.value)}
-          />
-          <ErrorNotice error={error} />
-          <div className="actions">
-            <button type="button" className="secondary" onClick={() => dialog.current?.close()}>
-              Cancel
-            </button>
-            <button type="submit" className="danger" disabled={typed !== name}>
-              Delete
-            </button>
-          </div>
-        </form>
-      </dialog>
+      <ConfirmByName
+        name={name}
+        openLabel="Delete cluster"
+        titleId="delete-title"
+        title={<>Delete {name}?</>}
+        inputId="delete-confirm"
+        inputLabel="Cluster name"
+        error={action.error}
+        onConfirm={confirm}
+      >
+        <p>
+          Every machine of the cluster is destroyed. This cannot be undone. Type the cluster’s name
+          to confirm.
+        </p>
+      </ConfirmByName>
     </div>
   );
 }

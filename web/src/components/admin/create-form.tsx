@@ -3,7 +3,7 @@
 // form can be closed) and the submit button, disabled while the request runs.
 import type { FormEvent, ReactNode } from 'react';
 import type { FieldProblem } from '../../api/client.ts';
-import type { Action } from './action.ts';
+import type { Action } from '../action.ts';
 import { FormErrors } from './form-errors.tsx';
 
 /**

@@ -1,14 +1,7 @@
 // Where a server error goes in a form: the causes naming a field beside that field, the
 // rest in the notice above the form. A failure that names no field at all (a Forbidden
 // from admission, say) goes beside the form's main field, since that is what was refused.
-import { ApiError, type FieldProblem } from '../../api/client.ts';
-
-/** Any thrown value as an ApiError. */
-export function asApiError(err: unknown): ApiError {
-  return err instanceof ApiError
-    ? err
-    : new ApiError(0, err instanceof Error ? err.message : String(err));
-}
+import type { ApiError, FieldProblem } from '../../api/client.ts';
 
 export interface PlacedErrors {
   /** Messages per form field (keys are the field paths the form declared). */

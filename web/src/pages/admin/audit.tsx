@@ -2,7 +2,7 @@
 // resource and start time, a page at a time ("Load more" follows the server's `continue`).
 import { useEffect, useState, type FormEvent } from 'react';
 import { apiJson, queryString } from '../../api/client.ts';
-import { useAction } from '../../components/admin/action.ts';
+import { useAction } from '../../components/action.ts';
 import '../../components/admin/admin.css';
 import { SelectField, TextField } from '../../components/admin/fields.tsx';
 import type { AuditEvent, AuditEventList } from '../../components/admin/types.ts';

@@ -6,7 +6,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client.ts';
 import { systemNamespace } from '../../api/types.ts';
-import { useAction } from '../../components/admin/action.ts';
+import { useAction } from '../../components/action.ts';
 import { placeErrors } from '../../components/admin/errors.ts';
 import { CreateForm } from '../../components/admin/create-form.tsx';
 import { SelectField, TextAreaField, TextField } from '../../components/admin/fields.tsx';

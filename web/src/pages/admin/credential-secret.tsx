@@ -5,7 +5,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { api } from '../../api/client.ts';
 import type { Credential } from '../../api/types.ts';
-import { useAction } from '../../components/admin/action.ts';
+import { useAction } from '../../components/action.ts';
 import { secretRowProblems, secretValues, type SecretRow } from '../../components/admin/values.ts';
 import { ErrorNotice } from '../../components/notice.tsx';
 import { credentialSecretName } from './credential-form.tsx';

@@ -1,13 +1,13 @@
 // One project: summary and conditions, members, quota against usage, grants and
 // lifetime. What the caller may change follows their role (administrators everything,
 // owners members and quota, others nothing); the server has the last word.
-import { useRef, useState, type FormEvent } from 'react';
 import { api } from '../../api/client.ts';
 import { useLiveList } from '../../api/hooks.ts';
 import { roleIn, useAuth, useUser } from '../../auth.tsx';
-import { useAction } from '../../components/admin/action.ts';
+import { useAction } from '../../components/action.ts';
 import '../../components/admin/admin.css';
 import type { FullProject } from '../../components/admin/types.ts';
+import { ConfirmByName } from '../../components/confirm-by-name.tsx';
 import { ErrorNotice, Loading, Notice } from '../../components/notice.tsx';
 import { Link, navigate } from '../../router.tsx';
 import { clustersPath } from '../../routes.tsx';
@@ -24,49 +24,31 @@ function conditionClass(type: string, status: string): string {
 
 function DeleteProject({ name }: { name: string }) {
   const { refresh } = useAuth();
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [typed, setTyped] = useState('');
   const action = useAction();
-  const confirm = async (event: FormEvent) => {
-    event.preventDefault();
-    if (typed !== name) return;
+  const confirm = async (close: () => void) => {
     if (await action.run(() => api.delete({ plural: 'projects', name }))) {
-      dialog.current?.close();
+      close();
       void refresh();
       navigate(projectsPath);
     }
   };
   return (
-    <>
-      <button type="button" className="danger" onClick={() => dialog.current?.showModal()}>
-        Delete project
-      </button>
-      <dialog ref={dialog} aria-labelledby="delete-project-title" onClose={() => setTyped('')}>
-        <form onSubmit={(e) => void confirm(e)}>
-          <h2 id="delete-project-title">Delete project {name}?</h2>
-          <p>
-            Its namespace goes with it, and every cluster in it is destroyed. Type the project’s
-            name to confirm.
-          </p>
-          <label htmlFor="delete-project-confirm">Project name</label>
-          <input
-            id="delete-project-confirm"
-            autoComplete="off"
-            value={typed}
-            onChange={(e) => setTyped(e.target.value)}
-          />
-          <ErrorNotice error={action.error} />
-          <div className="actions">
-            <button type="button" className="secondary" onClick={() => dialog.current?.close()}>
-              Cancel
-            </button>
-            <button type="submit" className="danger" disabled={typed !== name || action.busy}>
-              Delete
-            </button>
-          </div>
-        </form>
-      </dialog>
-    </>
+    <ConfirmByName
+      name={name}
+      openLabel="Delete project"
+      titleId="delete-project-title"
+      title={<>Delete project {name}?</>}
+      inputId="delete-project-confirm"
+      inputLabel="Project name"
+      error={action.error}
+      busy={action.busy}
+      onConfirm={confirm}
+    >
+      <p>
+        Its namespace goes with it, and every cluster in it is destroyed. Type the project’s name to
+        confirm.
+      </p>
+    </ConfirmByName>
   );
 }
 

@@ -3,7 +3,7 @@
 // administrators change these.
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../../api/client.ts';
-import { useAction } from '../../components/admin/action.ts';
+import { useAction } from '../../components/action.ts';
 import { placeErrors } from '../../components/admin/errors.ts';
 import { FormErrors } from '../../components/admin/form-errors.tsx';
 import { splitList, TextField } from '../../components/admin/fields.tsx';

@@ -3,7 +3,7 @@
 // shows beside the fields. An empty box is "no quota" (falls back to the limit).
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../../api/client.ts';
-import { useAction } from '../../components/admin/action.ts';
+import { useAction } from '../../components/action.ts';
 import { placeErrors } from '../../components/admin/errors.ts';
 import { FormErrors } from '../../components/admin/form-errors.tsx';
 import { quotaResources, type FullProject, type Quota } from '../../components/admin/types.ts';

@@ -5,7 +5,7 @@ import { api } from '../../api/client.ts';
 import { useLiveList } from '../../api/hooks.ts';
 import type { ProjectRole } from '../../api/types.ts';
 import { roleIn, useAuth, useUser } from '../../auth.tsx';
-import { useAction } from '../../components/admin/action.ts';
+import { useAction } from '../../components/action.ts';
 import '../../components/admin/admin.css';
 import { placeErrors } from '../../components/admin/errors.ts';
 import { CreateForm } from '../../components/admin/create-form.tsx';

@@ -3,7 +3,7 @@
 // The server's minimum length and mismatches come back beside the field.
 import { useState, type FormEvent } from 'react';
 import { apiJson, resourcePath } from '../../api/client.ts';
-import { useAction } from '../../components/admin/action.ts';
+import { useAction } from '../../components/action.ts';
 import { placeErrors } from '../../components/admin/errors.ts';
 import { FormErrors } from '../../components/admin/form-errors.tsx';
 import { TextField } from '../../components/admin/fields.tsx';

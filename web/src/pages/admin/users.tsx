@@ -4,7 +4,7 @@ import { useRef, useState, type FormEvent } from 'react';
 import { api } from '../../api/client.ts';
 import { useLiveList } from '../../api/hooks.ts';
 import { useUser } from '../../auth.tsx';
-import { useAction } from '../../components/admin/action.ts';
+import { useAction } from '../../components/action.ts';
 import '../../components/admin/admin.css';
 import { placeErrors } from '../../components/admin/errors.ts';
 import { CreateForm } from '../../components/admin/create-form.tsx';

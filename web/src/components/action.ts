@@ -1,7 +1,14 @@
-// One form submission at a time: busy while it runs, the failure kept for display.
+// One request at a time from a form or a button: busy while it runs, the failure kept
+// for display.
 import { useCallback, useState } from 'react';
-import type { ApiError } from '../../api/client.ts';
-import { asApiError } from './errors.ts';
+import { ApiError } from '../api/client.ts';
+
+/** Any thrown value as an ApiError. */
+export function asApiError(err: unknown): ApiError {
+  return err instanceof ApiError
+    ? err
+    : new ApiError(0, err instanceof Error ? err.message : String(err));
+}
 
 export interface Action {
   busy: boolean;
@@ -11,6 +18,7 @@ export interface Action {
   clear: () => void;
 }
 
+/** A request's busy flag and failure, for one form or button. */
 export function useAction(): Action {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | undefined>();
