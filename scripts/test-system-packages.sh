@@ -7,7 +7,8 @@
 # - isoinfo and genisoimage (genisoimage), xorriso, blkid (util-linux): read back the
 #   NoCloud ISOs Slipway builds, and build reference images to compare with;
 # - chromium: the dashboard's browser tests drive it through playwright-core (never a
-#   downloaded browser).
+#   downloaded browser);
+# - etcd (etcd-server): the etcd store tests start a 3-member cluster on loopback.
 set -euo pipefail
 
 packages=()
@@ -16,6 +17,7 @@ command -v kubectl >/dev/null || packages+=(kubernetes-client)
 command -v isoinfo >/dev/null || packages+=(genisoimage)
 command -v xorriso >/dev/null || packages+=(xorriso)
 [ -x /usr/bin/chromium ] || packages+=(chromium)
+command -v etcd >/dev/null || packages+=(etcd-server)
 PATH="$PATH:/usr/sbin:/sbin" command -v blkid >/dev/null || packages+=(util-linux)
 ((${#packages[@]})) || exit 0
 

@@ -1,0 +1,276 @@
+// The etcd store against a real 3-member etcd cluster on loopback, started once for this
+// file; every store gets its own key prefix, so tests do not see each other's objects.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Etcd3 } from 'etcd3';
+import { isSlipwayError, StatusReason } from '../../api/errors.ts';
+import type { AnyResource } from '../../api/meta.ts';
+import { runStoreConformance } from '../conformance.ts';
+import { machine, nextEvent, nextEvents, rejectsWith, secret } from '../conformance/fixtures.ts';
+import { loadEncryptionKeys } from '../encryption.ts';
+import { BodyCodec } from '../sqlite/codec.ts';
+import { openEtcdStore, type EtcdStore } from './etcd-store.ts';
+import { EtcdTestCluster } from './test-cluster.ts';
+
+let cluster: EtcdTestCluster;
+let admin: Etcd3;
+const dirs: string[] = [];
+
+before(async () => {
+  cluster = await EtcdTestCluster.start({ size: 3 });
+  admin = new Etcd3({ hosts: cluster.endpoints });
+});
+
+after(async () => {
+  admin.close();
+  await cluster.stop();
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-etcd-store-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const freshPrefix = () => `/slipway-test-${randomBytes(6).toString('hex')}/`;
+
+/** Two stores ("replicas") on one prefix and one key file, closed and wiped after `fn`. */
+async function withReplicas(fn: (a: EtcdStore, b: EtcdStore, prefix: string) => Promise<void>) {
+  const dataDir = await tempDir();
+  const keyPrefix = freshPrefix();
+  const a = await openEtcdStore({ endpoints: cluster.endpoints, dataDir, keyPrefix });
+  const b = await openEtcdStore({ endpoints: cluster.endpoints, dataDir, keyPrefix });
+  try {
+    await fn(a, b, keyPrefix);
+  } finally {
+    await a.close();
+    await b.close();
+    await admin.delete().prefix(keyPrefix);
+  }
+}
+
+runStoreConformance({
+  snapshotPages: true,
+  newStore: async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'slipway-etcd-store-'));
+    const keyPrefix = freshPrefix();
+    const store = await openEtcdStore({ endpoints: cluster.endpoints, dataDir, keyPrefix });
+    return {
+      store,
+      async cleanup() {
+        await store.close();
+        await admin.delete().prefix(keyPrefix);
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  },
+});
+
+describe('etcd store', () => {
+  test('two replicas racing on one resourceVersion: exactly one wins, the other gets Conflict', () =>
+    withReplicas(async (a, b) => {
+      let v = await a.create(machine('m1'));
+      for (let round = 0; round < 20; round++) {
+        const base = v;
+        const results = await Promise.allSettled(
+          [a, b].map((store, i) =>
+            store.update({
+              ...base,
+              metadata: { ...base.metadata, labels: { by: `round${round}-replica${i}` } },
+            }),
+          ),
+        );
+        const won = results.filter((r) => r.status === 'fulfilled');
+        const lost = results.filter((r) => r.status === 'rejected');
+        assert.equal(won.length, 1, `round ${round}: one winner`);
+        assert.ok(isSlipwayError(lost[0]?.reason, StatusReason.Conflict), String(lost[0]?.reason));
+        v = (won[0] as PromiseFulfilledResult<AnyResource>).value;
+        assert.deepEqual(await b.get('Machine', 'team-a', 'm1'), v);
+      }
+    }));
+
+  test('read-modify-write from two replicas loses no update', () =>
+    withReplicas(async (a, b) => {
+      await a.create({ ...machine('counter'), spec: { count: 0 } });
+      const increment = async (store: EtcdStore) => {
+        for (;;) {
+          const m = await store.get('Machine', 'team-a', 'counter');
+          const count = (m.spec as { count: number }).count;
+          try {
+            await store.update({ ...m, spec: { count: count + 1 } });
+            return;
+          } catch (err: unknown) {
+            if (!isSlipwayError(err, StatusReason.Conflict)) throw err;
+          }
+        }
+      };
+      const work = (store: EtcdStore) =>
+        (async () => {
+          for (let i = 0; i < 15; i++) await increment(store);
+        })();
+      await Promise.all([work(a), work(b), work(a), work(b)]);
+      const final = await b.get('Machine', 'team-a', 'counter');
+      assert.deepEqual(final.spec, { count: 60 });
+      assert.equal(final.metadata.generation, 61);
+    }));
+
+  test('a watch opened on one replica sees writes made through the other', () =>
+    withReplicas(async (a, b) => {
+      const watch = await a.watch({ kind: 'Machine', namespace: 'team-a' });
+      const created = await b.create(machine('m1'));
+      await b.create(machine('elsewhere', 'team-b'));
+      const updated = await b.updateStatus({ ...created, status: { phase: 'Running' } });
+      await b.delete('Machine', 'team-a', 'm1');
+      const added = await nextEvent(watch);
+      assert.equal(added.type, 'ADDED');
+      assert.deepEqual(added.object, created);
+      const modified = await nextEvent(watch);
+      assert.deepEqual(modified.object, updated);
+      assert.deepEqual(await nextEvents(watch, 1), ['DELETED m1']);
+      watch.close();
+    }));
+
+  test('compaction on one replica: watches and continue tokens from before it answer 410 on the other', () =>
+    withReplicas(async (a, b) => {
+      const first = await a.create(machine('a'));
+      await a.create(machine('b'));
+      await a.create(machine('c'));
+      const page = await b.list('Machine', { limit: 1 });
+      const last = await a.create(machine('d'));
+      await a.compact(last.metadata.resourceVersion ?? '');
+      const err = await rejectsWith(
+        b.watch({ kind: 'Machine', resourceVersion: first.metadata.resourceVersion ?? '' }),
+        StatusReason.Gone,
+      );
+      assert.equal((err as { code?: number }).code, 410);
+      await rejectsWith(
+        b.list('Machine', { limit: 1, continue: page.continue ?? '' }),
+        StatusReason.Gone,
+      );
+      // From the compaction point on, history is whole.
+      const watch = await b.watch({
+        kind: 'Machine',
+        resourceVersion: last.metadata.resourceVersion ?? '',
+      });
+      await a.delete('Machine', 'team-a', 'd');
+      const gone = await nextEvent(watch);
+      assert.equal(gone.type, 'DELETED');
+      assert.equal(gone.object.metadata.name, 'd');
+      watch.close();
+    }));
+
+  test("a Secret's bytes in etcd are an envelope with no clear text, readable by the SQLite codec", () =>
+    withReplicas(async (a, _b, prefix) => {
+      const clear = 'hunter2-very-secret';
+      const data = { password: Buffer.from(clear).toString('base64') };
+      await a.create(secret('s1', 'team-a', data));
+      const raw = await admin.get(`${prefix}objects/Secret/team-a/s1`).buffer();
+      assert.ok(raw, 'the key is where the ADR says');
+      assert.equal(raw.subarray(0, 4).toString(), 'SWE1');
+      for (const needle of [clear, data.password, 'password', 's1']) {
+        assert.equal(raw.includes(needle), false, `"${needle}" in clear text`);
+      }
+      // Other kinds are plain JSON.
+      await a.create(machine('m1'));
+      const plain = await admin.get(`${prefix}objects/Machine/team-a/m1`).json();
+      assert.equal((plain as AnyResource).metadata.name, 'm1');
+      // The same envelope format and additional data as SQLite, so migration can copy it.
+      const dataDir = dirs.at(-1) ?? '';
+      const codec = new BodyCodec(await loadEncryptionKeys(dataDir), ['Secret']);
+      const json = codec.decode({ kind: 'Secret', namespace: 'team-a', name: 's1' }, raw);
+      assert.deepEqual((JSON.parse(json) as AnyResource)['data'], data);
+    }));
+
+  test('refuses to start with encrypted objects in etcd but no key file', async () => {
+    const dataDir = await tempDir();
+    const keyPrefix = freshPrefix();
+    const store = await openEtcdStore({ endpoints: cluster.endpoints, dataDir, keyPrefix });
+    try {
+      await store.create(secret('s1', 'team-a', { k: 'dg==' }));
+    } finally {
+      await store.close();
+    }
+    await unlink(join(dataDir, 'encryption-keys.json'));
+    await assert.rejects(
+      openEtcdStore({ endpoints: cluster.endpoints, dataDir, keyPrefix }),
+      /encryption-keys\.json is missing/,
+    );
+    await admin.delete().prefix(keyPrefix);
+  });
+
+  test('keeps serving and watching while each member in turn is stopped and restarted', () =>
+    withReplicas(async (a, b) => {
+      // Stopping every member once stops the one the watch stream is on, and the leader.
+      const watch = await a.watch({ kind: 'Machine' });
+      const expected: string[] = [];
+      for (let member = 0; member < cluster.size; member++) {
+        await cluster.stopMember(member);
+        try {
+          const m = await b.create(machine(`m${member}`));
+          await a.update({ ...m, metadata: { ...m.metadata, labels: { x: 'y' } } });
+          expected.push(`ADDED m${member}`, `MODIFIED m${member}`);
+        } finally {
+          await cluster.restartMember(member);
+        }
+      }
+      const seen: string[] = [];
+      for (const _ of expected) {
+        const ev = await nextEvent(watch, 60_000);
+        seen.push(`${ev.type} ${ev.object.metadata.name}`);
+      }
+      // In order, none lost and none twice across reconnections.
+      assert.deepEqual(seen, expected);
+      await b.create(machine('after'));
+      assert.deepEqual(await nextEvents(watch, 1), ['ADDED after']);
+      assert.equal((await a.list('Machine')).items.length, cluster.size + 1);
+      watch.close();
+    }));
+
+  test('a watch whose start another store on the same etcd compacted away ends with 410', async () => {
+    const dataDir = await tempDir();
+    const mine = await openEtcdStore({
+      endpoints: cluster.endpoints,
+      dataDir,
+      keyPrefix: freshPrefix(),
+    });
+    const other = await openEtcdStore({
+      endpoints: cluster.endpoints,
+      dataDir,
+      keyPrefix: freshPrefix(),
+    });
+    try {
+      const old = await mine.create(machine('old'));
+      await mine.create(machine('newer'));
+      // etcd compaction is cluster-wide: this store's own record of it says nothing yet.
+      const otherWrite = await other.create(machine('x'));
+      await other.compact(otherWrite.metadata.resourceVersion ?? '');
+      const watch = await mine.watch({
+        kind: 'Machine',
+        resourceVersion: String(Number(old.metadata.resourceVersion) - 1),
+      });
+      const err = await nextEvent(watch, 30_000).then(
+        () => assert.fail('expected the watch to end'),
+        (e: unknown) => e,
+      );
+      assert.ok(isSlipwayError(err, StatusReason.Gone), String(err));
+    } finally {
+      await mine.close();
+      await other.close();
+      await admin.delete().prefix(mine.keyPrefix);
+      await admin.delete().prefix(other.keyPrefix);
+    }
+  });
+
+  test('operations on a closed store fail with ServiceUnavailable', async () => {
+    const dataDir = await tempDir();
+    const store = await openEtcdStore({ endpoints: cluster.endpoints, dataDir });
+    await store.close();
+    await rejectsWith(store.get('Machine', 'team-a', 'x'), StatusReason.ServiceUnavailable);
+    await rejectsWith(store.create(machine('x')), StatusReason.ServiceUnavailable);
+  });
+});

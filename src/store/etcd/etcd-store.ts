@@ -1,0 +1,390 @@
+// The HA store: the Store contract on etcd (docs/adr/0008-etcd-key-layout.md). Objects
+// are JSON (Secrets: encryption envelopes) under one key each; resourceVersion is the
+// key's mod revision, so the whole store shares etcd's single revision. Every write is
+// read → decide (../object-rules.ts, shared with SQLite) → one etcd transaction that
+// compares the key's mod revision with what was read, so replicas never overwrite each
+// other: a lost race is decided again on fresh data, and a stale resourceVersion from
+// the caller becomes Conflict. Nothing is cached between calls.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Etcd3, type IOptions } from 'etcd3';
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  gone,
+  notFound,
+  tooLargeResourceVersion,
+} from '../../api/errors.ts';
+import type { KindDefinition } from '../../api/kind.ts';
+import type { AnyResource } from '../../api/meta.ts';
+import { kinds as allKinds } from '../../api/registry.ts';
+import {
+  encryptionKeysFileName,
+  envelopeKeyId,
+  hasEncryptionKeys,
+  loadEncryptionKeys,
+  type Keyring,
+} from '../encryption.ts';
+import {
+  dryRunResult,
+  formatTimestamp,
+  identity,
+  kindResolver,
+  objectKey,
+  prepareCreate,
+  prepareDelete,
+  prepareUpdate,
+  prepareUpdateStatus,
+  storeClosed,
+  type ObjectKey,
+  type WritePlan,
+} from '../object-rules.ts';
+import type {
+  DeleteOptions,
+  ListPageOptions,
+  ListResult,
+  Store,
+  UpdateOptions,
+  Watch,
+  WatchOptions,
+} from '../types.ts';
+import type { IntervalTimers, WatchStream } from '../watch-stream.ts';
+import { ValueCodec } from './codec.ts';
+import { guarded, isCompactedError } from './errors.ts';
+import { KeyLayout } from './keys.ts';
+import { listObjects } from './list.ts';
+import { openEtcdWatch, parseRevision } from './watch.ts';
+
+export interface EtcdStoreOptions {
+  /** Client URLs of the etcd members, e.g. `['https://10.0.0.1:2379', …]`. */
+  endpoints: readonly string[];
+  /** TLS to etcd: CA bundle, and a client certificate and key (PEM) when etcd asks. */
+  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
+  /**
+   * Directory holding encryption-keys.json, created (0700) if missing, as for the
+   * SQLite store. Every replica must hold the same file.
+   */
+  dataDir: string;
+  /** Where this store's keys live in etcd; '/slipway/' unless told. */
+  keyPrefix?: string;
+  /** Kinds the store accepts; defaults to every kind Slipway serves. */
+  kinds?: readonly KindDefinition[];
+  /** Source of creation and deletion timestamps. */
+  clock?: () => Date;
+  /** Deadline of one etcd request (ms); watches have none. */
+  requestTimeoutMs?: number;
+  /** How often a write that keeps losing races to other writers is tried before Conflict. */
+  maxWriteAttempts?: number;
+  /** Live events buffered for one watcher that does not read, before its watch ends. */
+  watchBufferLimit?: number;
+  /** Timers for watch bookmarks. */
+  timers?: IntervalTimers;
+}
+
+function clientOptions(opts: EtcdStoreOptions): IOptions {
+  const timeout = opts.requestTimeoutMs ?? 15_000;
+  const options: IOptions = {
+    hosts: [...opts.endpoints],
+    dialTimeout: timeout,
+    defaultCallOptions: (context) =>
+      context.isStream ? {} : { deadline: new Date(Date.now() + timeout) },
+  };
+  if (opts.tls) {
+    options.credentials = {
+      rootCertificate: opts.tls.ca,
+      ...(opts.tls.key ? { privateKey: opts.tls.key } : {}),
+      ...(opts.tls.cert ? { certChain: opts.tls.cert } : {}),
+    };
+  }
+  return options;
+}
+
+/** Whether etcd already holds encrypted objects under this layout. */
+async function holdsEnvelopes(
+  client: Etcd3,
+  keys: KeyLayout,
+  kinds: readonly KindDefinition[],
+): Promise<boolean> {
+  for (const def of kinds.filter((k) => k.encryptedAtRest)) {
+    const { kvs } = await client.getAll().prefix(keys.scanPrefix(def.kind)).limit(1).exec();
+    const first = kvs[0];
+    if (first && envelopeKeyId(first.value) !== undefined) return true;
+  }
+  return false;
+}
+
+/**
+ * Connect to etcd and open the store, e.g.
+ * `openEtcdStore({ endpoints: ['http://127.0.0.1:2379'], dataDir: '.data' })`.
+ */
+export async function openEtcdStore(opts: EtcdStoreOptions): Promise<EtcdStore> {
+  if (opts.endpoints.length === 0) throw new Error('the etcd store needs at least one endpoint');
+  await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+  const keys = new KeyLayout(opts.keyPrefix);
+  const client = new Etcd3(clientOptions(opts));
+  try {
+    // A fresh key would silently make every stored secret unreadable; refuse instead.
+    const kinds = opts.kinds ?? allKinds;
+    const missing = !(await hasEncryptionKeys(opts.dataDir));
+    if (missing && (await guarded('reading', () => holdsEnvelopes(client, keys, kinds)))) {
+      const file = join(opts.dataDir, encryptionKeysFileName);
+      throw new Error(`${file} is missing but etcd holds encrypted objects; restore it`);
+    }
+    return new EtcdStore(client, keys, await loadEncryptionKeys(opts.dataDir), opts);
+  } catch (err: unknown) {
+    client.close();
+    throw err;
+  }
+}
+
+export class EtcdStore implements Store {
+  readonly #client: Etcd3;
+  readonly #keys: KeyLayout;
+  readonly #codec: ValueCodec;
+  readonly #resolve: (kind: string) => KindDefinition;
+  readonly #clock: () => Date;
+  readonly #maxWriteAttempts: number;
+  readonly #watchBufferLimit: number;
+  readonly #timers: IntervalTimers | undefined;
+  readonly #watches = new Set<WatchStream<AnyResource>>();
+  #closed = false;
+
+  /** Use openEtcdStore. */
+  constructor(client: Etcd3, keys: KeyLayout, keyring: Keyring, opts: EtcdStoreOptions) {
+    const kinds = opts.kinds ?? allKinds;
+    this.#client = client;
+    this.#keys = keys;
+    this.#codec = new ValueCodec(
+      keyring,
+      kinds.filter((k) => k.encryptedAtRest).map((k) => k.kind),
+    );
+    this.#resolve = kindResolver(kinds);
+    this.#clock = opts.clock ?? (() => new Date());
+    this.#maxWriteAttempts = opts.maxWriteAttempts ?? 100;
+    this.#watchBufferLimit = opts.watchBufferLimit ?? 10_000;
+    this.#timers = opts.timers;
+  }
+
+  /** The etcd key prefix of this store. */
+  get keyPrefix(): string {
+    return this.#keys.prefix;
+  }
+
+  #open(): Etcd3 {
+    if (this.#closed) throw storeClosed();
+    return this.#client;
+  }
+
+  #keyOf(kind: string, namespace: string | undefined, name: string): ObjectKey {
+    const def = this.#resolve(kind);
+    if (def.namespaced && !namespace) {
+      throw badRequest(`a namespace is required for ${kind} "${name}"`);
+    }
+    return objectKey(def, namespace, name);
+  }
+
+  async #read(key: ObjectKey): Promise<AnyResource | undefined> {
+    const { kvs } = await this.#open().get(this.#keys.objectKey(key)).exec();
+    const kv = kvs[0];
+    return kv ? this.#codec.decode(key, kv.value, kv.mod_revision) : undefined;
+  }
+
+  /**
+   * Carry out `decide`'s plan in one etcd transaction guarded by the key's mod revision
+   * (or its absence). When another writer got there first, decide again on what it wrote.
+   */
+  async #write(
+    key: ObjectKey,
+    decide: (existing: AnyResource | undefined) => WritePlan,
+    dryRun = false,
+  ): Promise<AnyResource> {
+    const etcdKey = this.#keys.objectKey(key);
+    for (let attempt = 1; ; attempt++) {
+      const client = this.#open();
+      const { kvs } = await client.get(etcdKey).exec();
+      const kv = kvs[0];
+      const existing = kv ? this.#codec.decode(key, kv.value, kv.mod_revision) : undefined;
+      const plan = decide(existing);
+      if (dryRun) return dryRunResult(existing, plan);
+      if (plan.action === 'noop') return plan.object;
+      const change =
+        plan.action === 'remove'
+          ? client.delete().key(etcdKey)
+          : client.put(etcdKey).value(this.#codec.encode(key, plan.object));
+      const unchanged = kv
+        ? client.if(etcdKey, 'Mod', '==', kv.mod_revision)
+        : client.if(etcdKey, 'Create', '==', 0);
+      const result = await unchanged.then(change).commit();
+      if (result.succeeded) {
+        const metadata = { ...plan.object.metadata, resourceVersion: result.header.revision };
+        return { ...plan.object, metadata };
+      }
+      if (attempt >= this.#maxWriteAttempts) {
+        throw conflict(
+          key.kind,
+          key.name,
+          `other writers changed it ${attempt} times while this write was decided; try again`,
+        );
+      }
+    }
+  }
+
+  create<T extends AnyResource>(obj: T, opts: UpdateOptions = {}): Promise<T> {
+    return guarded('create', async () => {
+      const def = this.#resolve(identity(obj).kind);
+      const { key, object } = prepareCreate(def, obj, formatTimestamp(this.#clock()));
+      const plan = (existing: AnyResource | undefined): WritePlan => {
+        if (existing) throw alreadyExists(key.kind, key.name);
+        return { action: 'write', object };
+      };
+      return (await this.#write(key, plan, opts.dryRun)) as T;
+    });
+  }
+
+  get<T extends AnyResource>(
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<T> {
+    return guarded('get', async () => {
+      const found = await this.#read(this.#keyOf(kind, namespace, name));
+      if (!found) throw notFound(kind, name);
+      return found as T;
+    });
+  }
+
+  list<T extends AnyResource>(kind: string, opts: ListPageOptions = {}): Promise<ListResult<T>> {
+    return guarded('list', async () => {
+      const context = { client: this.#open(), keys: this.#keys, codec: this.#codec };
+      return listObjects<T>(context, this.#resolve(kind), opts);
+    });
+  }
+
+  update<T extends AnyResource>(obj: T, opts: UpdateOptions = {}): Promise<T> {
+    return guarded('update', async () => {
+      const { kind, namespace, name } = identity(obj);
+      const plan = (existing: AnyResource | undefined) => {
+        if (!existing) throw notFound(kind, name);
+        return prepareUpdate(existing, obj);
+      };
+      return (await this.#write(this.#keyOf(kind, namespace, name), plan, opts.dryRun)) as T;
+    });
+  }
+
+  updateStatus<T extends AnyResource>(obj: T, opts: UpdateOptions = {}): Promise<T> {
+    return guarded('updateStatus', async () => {
+      const { kind, namespace, name } = identity(obj);
+      const def = this.#resolve(kind);
+      const plan = (existing: AnyResource | undefined) => {
+        if (!existing) throw notFound(kind, name);
+        return prepareUpdateStatus(def, existing, obj);
+      };
+      return (await this.#write(this.#keyOf(kind, namespace, name), plan, opts.dryRun)) as T;
+    });
+  }
+
+  delete<T extends AnyResource>(
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+    opts: DeleteOptions & UpdateOptions = {},
+  ): Promise<T> {
+    return guarded('delete', async () => {
+      const now = formatTimestamp(this.#clock());
+      const plan = (existing: AnyResource | undefined) => {
+        if (!existing) throw notFound(kind, name);
+        return prepareDelete(existing, opts, now);
+      };
+      return (await this.#write(this.#keyOf(kind, namespace, name), plan, opts.dryRun)) as T;
+    });
+  }
+
+  /** The current revision and the recorded compaction point, in one linearizable read. */
+  async #revisions(): Promise<{
+    current: number;
+    compacted: number;
+    kv?: { mod_revision: string };
+  }> {
+    const res = await this.#open().get(this.#keys.compacted).exec();
+    const kv = res.kvs[0];
+    return {
+      current: Number(res.header.revision),
+      compacted: kv ? Number(kv.value.toString('utf8')) : 0,
+      ...(kv ? { kv: { mod_revision: kv.mod_revision } } : {}),
+    };
+  }
+
+  watch<T extends AnyResource>(opts: WatchOptions): Promise<Watch<T>> {
+    return guarded('watch', async () => {
+      const def = opts.kind ? this.#resolve(opts.kind) : undefined;
+      // As list does: a namespace means nothing to a cluster-scoped kind.
+      const { namespace: _ignored, ...clusterWide } = opts;
+      const effective: WatchOptions = def && !def.namespaced ? clusterWide : opts;
+      const from = parseRevision(opts.resourceVersion, 'resourceVersion');
+      const { current, compacted } = await this.#revisions();
+      if (from !== undefined && from < compacted) {
+        throw gone(`too old resource version: ${from} (${compacted})`);
+      }
+      // Watching from the future would silently skip every change up to it.
+      if (from !== undefined && from > current) throw tooLargeResourceVersion(from, current);
+      const prefix = this.#keys.scanPrefix(def?.kind, def ? effective.namespace : undefined);
+      const context = {
+        client: this.#open(),
+        keys: this.#keys,
+        codec: this.#codec,
+        bufferLimit: this.#watchBufferLimit,
+        ...(this.#timers ? { timers: this.#timers } : {}),
+      };
+      const stream = openEtcdWatch<T>(context, effective, { after: from ?? current, prefix }, (s) =>
+        this.#watches.delete(s),
+      );
+      this.#watches.add(stream);
+      return stream;
+    });
+  }
+
+  currentRevision(): Promise<string> {
+    return guarded('reading the revision', async () => String((await this.#revisions()).current));
+  }
+
+  /**
+   * Record `revision` as the compaction point (so watches from before it answer Gone on
+   * every replica), then compact etcd's history there. etcd keeps the state at the
+   * compaction revision itself, which later DELETED events need as their last content.
+   */
+  compact(revision: string): Promise<void> {
+    return guarded('compact', async () => {
+      const target = parseRevision(revision, 'compaction revision') ?? 0;
+      const client = this.#open();
+      for (let attempt = 1; ; attempt++) {
+        const { current, compacted, kv } = await this.#revisions();
+        if (target > current) {
+          throw badRequest(`cannot compact to ${target}: the store is at revision ${current}`);
+        }
+        if (target <= compacted) return;
+        const unchanged = kv
+          ? client.if(this.#keys.compacted, 'Mod', '==', kv.mod_revision)
+          : client.if(this.#keys.compacted, 'Create', '==', 0);
+        const put = client.put(this.#keys.compacted).value(String(target));
+        if ((await unchanged.then(put).commit()).succeeded) break;
+        if (attempt >= this.#maxWriteAttempts) throw new Error('compaction kept losing races');
+      }
+      try {
+        await client.kv.compact({ revision: String(target) });
+      } catch (err: unknown) {
+        // Another replica (or store on the same etcd) already compacted further.
+        if (!isCompactedError(err)) throw err;
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      for (const w of [...this.#watches]) w.close();
+      this.#client.close();
+    }
+    return Promise.resolve();
+  }
+}
