@@ -22,6 +22,12 @@ export function Time(props: { value: string | undefined }) {
   );
 }
 
+/** A point in time in the browser's locale, or `none` when there is none. */
+export function LocalTime(props: { value: string | undefined; none?: string }) {
+  if (!props.value) return <>{props.none ?? '—'}</>;
+  return <time dateTime={props.value}>{new Date(props.value).toLocaleString()}</time>;
+}
+
 const phaseTone: Record<string, string> = {
   Ready: 'good',
   Running: 'good',

@@ -9,7 +9,7 @@ import { CreateForm } from '../../components/admin/create-form.tsx';
 import { TextField } from '../../components/admin/fields.tsx';
 import type { APIToken } from '../../components/admin/types.ts';
 import { localTimeToRfc3339 } from '../../components/admin/values.ts';
-import { condition, Time } from '../../components/format.tsx';
+import { condition, LocalTime, Time } from '../../components/format.tsx';
 import { ListState } from '../../components/list-state.tsx';
 import { ErrorNotice } from '../../components/notice.tsx';
 import { DataTable } from '../../components/table.tsx';
@@ -149,13 +149,7 @@ function TokenRow({ token }: { token: APIToken }) {
         <span className={state === 'Active' ? 'status-true' : 'status-false'}>{state}</span>
       </td>
       <td data-label="Expires">
-        {token.spec.expiresAt ? (
-          <time dateTime={token.spec.expiresAt}>
-            {new Date(token.spec.expiresAt).toLocaleString()}
-          </time>
-        ) : (
-          'never'
-        )}
+        <LocalTime value={token.spec.expiresAt} none="never" />
       </td>
       <td data-label="Last used">
         {token.status?.lastUsedTime ? <Time value={token.status.lastUsedTime} /> : 'never'}

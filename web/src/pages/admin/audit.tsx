@@ -7,6 +7,7 @@ import '../../components/admin/admin.css';
 import { SelectField, TextField } from '../../components/admin/fields.tsx';
 import type { AuditEvent, AuditEventList } from '../../components/admin/types.ts';
 import { auditQuery, type AuditFilters } from '../../components/admin/values.ts';
+import { LocalTime } from '../../components/format.tsx';
 import { ListState } from '../../components/list-state.tsx';
 import { DataTable } from '../../components/table.tsx';
 
@@ -45,7 +46,7 @@ function EventRows({ items }: { items: AuditEvent[] }) {
       {items.map((e) => (
         <tr key={e.id} data-verb={e.verb} data-resource={e.resource ?? ''} data-name={e.name ?? ''}>
           <td data-label="Time">
-            <time dateTime={e.time}>{new Date(e.time).toLocaleString()}</time>
+            <LocalTime value={e.time} />
           </td>
           <td data-label="User">{e.user}</td>
           <td data-label="Verb">

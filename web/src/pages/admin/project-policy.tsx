@@ -9,6 +9,7 @@ import { FormErrors } from '../../components/admin/form-errors.tsx';
 import { splitList, TextField } from '../../components/admin/fields.tsx';
 import type { FullProject } from '../../components/admin/types.ts';
 import { localTimeToRfc3339, toLocalInput } from '../../components/admin/values.ts';
+import { LocalTime } from '../../components/format.tsx';
 
 const fields = [
   'spec.templates',
@@ -55,13 +56,7 @@ function ReadOnly({ project }: { project: FullProject }) {
       <dd>{project.spec.maxClusterLifetime ?? 'unlimited'}</dd>
       <dt>Expires</dt>
       <dd>
-        {project.spec.expiresAt ? (
-          <time dateTime={project.spec.expiresAt}>
-            {new Date(project.spec.expiresAt).toLocaleString()}
-          </time>
-        ) : (
-          'never'
-        )}
+        <LocalTime value={project.spec.expiresAt} none="never" />
       </dd>
     </dl>
   );

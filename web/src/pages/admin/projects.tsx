@@ -10,6 +10,7 @@ import '../../components/admin/admin.css';
 import { placeErrors } from '../../components/admin/errors.ts';
 import { CreateForm } from '../../components/admin/create-form.tsx';
 import { SelectField, TextField } from '../../components/admin/fields.tsx';
+import { CreatableListPage } from '../../components/admin/list-page.tsx';
 import type { FullProject } from '../../components/admin/types.ts';
 import { ListState } from '../../components/list-state.tsx';
 import { DataTable } from '../../components/table.tsx';
@@ -121,47 +122,41 @@ function usageText(project: FullProject): string {
 export function ProjectsPage() {
   const user = useUser();
   const { items, error } = useLiveList<FullProject>({ plural: 'projects' });
-  const [creating, setCreating] = useState(false);
   return (
-    <section aria-labelledby="projects-title" className="stack">
-      <div className="page-header">
-        <h1 id="projects-title">Projects</h1>
-        {user.admin && !creating && (
-          <button type="button" onClick={() => setCreating(true)}>
-            New project
-          </button>
+    <CreatableListPage
+      titleId="projects-title"
+      title="Projects"
+      newLabel="New project"
+      canCreate={user.admin}
+      form={(done) => <NewProjectForm onDone={done} />}
+    >
+      <ListState
+        items={items}
+        error={error}
+        errorTitle="Could not load the projects"
+        what="projects"
+        empty={user.admin ? 'No projects yet.' : 'You are not a member of any project.'}
+      >
+        {(list) => (
+          <DataTable
+            testId="projects"
+            caption="Projects"
+            columns={['Name', 'Members', 'Clusters', 'Your role']}
+          >
+            {list.map((p) => (
+              <tr key={p.metadata.name} data-project={p.metadata.name}>
+                <th scope="row">
+                  <Link to={projectPath(p.metadata.name)}>{p.metadata.name}</Link>
+                  {p.spec.displayName && <div className="help">{p.spec.displayName}</div>}
+                </th>
+                <td data-label="Members">{p.spec.members?.length ?? 0}</td>
+                <td data-label="Clusters">{usageText(p)}</td>
+                <td data-label="Your role">{roleIn(user, p.metadata.name) ?? '—'}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
-      </div>
-      {creating && <NewProjectForm onDone={() => setCreating(false)} />}
-      <div>
-        <ListState
-          items={items}
-          error={error}
-          errorTitle="Could not load the projects"
-          what="projects"
-          empty={user.admin ? 'No projects yet.' : 'You are not a member of any project.'}
-        >
-          {(list) => (
-            <DataTable
-              testId="projects"
-              caption="Projects"
-              columns={['Name', 'Members', 'Clusters', 'Your role']}
-            >
-              {list.map((p) => (
-                <tr key={p.metadata.name} data-project={p.metadata.name}>
-                  <th scope="row">
-                    <Link to={projectPath(p.metadata.name)}>{p.metadata.name}</Link>
-                    {p.spec.displayName && <div className="help">{p.spec.displayName}</div>}
-                  </th>
-                  <td data-label="Members">{p.spec.members?.length ?? 0}</td>
-                  <td data-label="Clusters">{usageText(p)}</td>
-                  <td data-label="Your role">{roleIn(user, p.metadata.name) ?? '—'}</td>
-                </tr>
-              ))}
-            </DataTable>
-          )}
-        </ListState>
-      </div>
-    </section>
+      </ListState>
+    </CreatableListPage>
   );
 }

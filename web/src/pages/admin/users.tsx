@@ -9,6 +9,7 @@ import '../../components/admin/admin.css';
 import { placeErrors } from '../../components/admin/errors.ts';
 import { CreateForm } from '../../components/admin/create-form.tsx';
 import { splitList, TextField } from '../../components/admin/fields.tsx';
+import { CreatableListPage } from '../../components/admin/list-page.tsx';
 import type { User } from '../../components/admin/types.ts';
 import { Time } from '../../components/format.tsx';
 import { ListState } from '../../components/list-state.tsx';
@@ -225,29 +226,23 @@ function UsersTable({ items, me }: { items: User[]; me: string }) {
 export function UsersPage() {
   const me = useUser();
   const { items, error } = useLiveList<User>({ plural: 'users' });
-  const [creating, setCreating] = useState(false);
   return (
-    <section aria-labelledby="users-title" className="stack">
-      <div className="page-header">
-        <h1 id="users-title">Users</h1>
-        {!creating && (
-          <button type="button" onClick={() => setCreating(true)}>
-            New user
-          </button>
-        )}
-      </div>
-      {creating && <NewUserForm onDone={() => setCreating(false)} />}
-      <div>
-        <ListState
-          items={items}
-          error={error}
-          errorTitle="Could not load the users"
-          what="users"
-          empty="No users."
-        >
-          {(list) => <UsersTable items={list} me={me.username} />}
-        </ListState>
-      </div>
-    </section>
+    <CreatableListPage
+      titleId="users-title"
+      title="Users"
+      newLabel="New user"
+      canCreate
+      form={(done) => <NewUserForm onDone={done} />}
+    >
+      <ListState
+        items={items}
+        error={error}
+        errorTitle="Could not load the users"
+        what="users"
+        empty="No users."
+      >
+        {(list) => <UsersTable items={list} me={me.username} />}
+      </ListState>
+    </CreatableListPage>
   );
 }
