@@ -49,6 +49,23 @@ export function PhaseBadge(props: { phase: string | undefined; deleting?: boolea
   return <span className={`badge badge-${phaseTone[phase] ?? 'idle'}`}>{phase}</span>;
 }
 
+/**
+ * A condition's status for a table cell: True / False / Unknown coloured by
+ * `status-*`, the reason when `withReason`, and the message under it when False.
+ */
+export function ConditionStatus(props: { condition: Condition | undefined; withReason?: boolean }) {
+  const c = props.condition;
+  return (
+    <>
+      <span className={`status-${(c?.status ?? 'unknown').toLowerCase()}`}>
+        {c?.status ?? 'Unknown'}
+      </span>
+      {props.withReason && c?.reason && <span className="muted"> ({c.reason})</span>}
+      {c?.status === 'False' && c.message && <div className="field-error">{c.message}</div>}
+    </>
+  );
+}
+
 /** The condition of a type, if the object reports it. */
 export function condition(conditions: Condition[] | undefined, type: string) {
   return conditions?.find((c) => c.type === type);

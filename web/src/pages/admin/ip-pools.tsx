@@ -3,7 +3,7 @@
 import { useLiveList } from '../../api/hooks.ts';
 import '../../components/admin/admin.css';
 import type { IPPool } from '../../components/admin/types.ts';
-import { condition } from '../../components/format.tsx';
+import { condition, ConditionStatus } from '../../components/format.tsx';
 import { ListState } from '../../components/list-state.tsx';
 import { DataTable } from '../../components/table.tsx';
 
@@ -87,12 +87,7 @@ export function IPPoolsPage() {
                     <Allocations pool={pool} />
                   </td>
                   <td data-label="Valid">
-                    <span className={`status-${(valid?.status ?? 'unknown').toLowerCase()}`}>
-                      {valid?.status ?? 'Unknown'}
-                    </span>
-                    {valid?.status === 'False' && valid.message && (
-                      <div className="field-error">{valid.message}</div>
-                    )}
+                    <ConditionStatus condition={valid} />
                   </td>
                 </tr>
               );

@@ -6,7 +6,7 @@ import { useLiveList } from '../../api/hooks.ts';
 import type { ClusterTemplate, Credential } from '../../api/types.ts';
 import { useUser } from '../../auth.tsx';
 import '../../components/admin/admin.css';
-import { condition, Time } from '../../components/format.tsx';
+import { condition, ConditionStatus, Time } from '../../components/format.tsx';
 import { ListState } from '../../components/list-state.tsx';
 import { DataTable } from '../../components/table.tsx';
 import { CredentialForm } from './credential-form.tsx';
@@ -85,13 +85,7 @@ function CredentialsTable({ items, admin }: { items: CredentialWithRef[]; admin:
             <td data-label="Namespace">{c.metadata.namespace}</td>
             <td data-label="Provider">{c.spec.provider}</td>
             <td data-label="Ready">
-              <span className={`status-${(ready?.status ?? 'unknown').toLowerCase()}`}>
-                {ready?.status ?? 'Unknown'}
-              </span>
-              {ready?.reason && <span className="muted"> ({ready.reason})</span>}
-              {ready?.status === 'False' && ready.message && (
-                <div className="field-error">{ready.message}</div>
-              )}
+              <ConditionStatus condition={ready} withReason />
             </td>
             <td data-label="Secret">{c.spec.secretRef ? 'set' : 'none'}</td>
             <td data-label="Checked">
