@@ -7,7 +7,7 @@
 // the caller becomes Conflict. Nothing is cached between calls.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Etcd3, type IOptions } from 'etcd3';
+import { Etcd3 } from 'etcd3';
 import {
   alreadyExists,
   badRequest,
@@ -21,7 +21,6 @@ import type { AnyResource } from '../../api/meta.ts';
 import { kinds as allKinds } from '../../api/registry.ts';
 import {
   encryptionKeysFileName,
-  envelopeKeyId,
   hasEncryptionKeys,
   loadEncryptionKeys,
   type Keyring,
@@ -51,16 +50,14 @@ import type {
 } from '../types.ts';
 import type { IntervalTimers, WatchStream } from '../watch-stream.ts';
 import { ValueCodec } from './codec.ts';
-import { guarded, isCompactedError } from './errors.ts';
+import { clientOptions, holdsEnvelopes, type EtcdConnection } from './client.ts';
+import { guarded } from './errors.ts';
 import { KeyLayout } from './keys.ts';
 import { listObjects } from './list.ts';
+import { compactTo, readRevisions } from './revisions.ts';
 import { openEtcdWatch, parseRevision } from './watch.ts';
 
-export interface EtcdStoreOptions {
-  /** Client URLs of the etcd members, e.g. `['https://10.0.0.1:2379', …]`. */
-  endpoints: readonly string[];
-  /** TLS to etcd: CA bundle, and a client certificate and key (PEM) when etcd asks. */
-  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
+export interface EtcdStoreOptions extends EtcdConnection {
   /**
    * Directory holding encryption-keys.json, created (0700) if missing, as for the
    * SQLite store. Every replica must hold the same file.
@@ -72,8 +69,6 @@ export interface EtcdStoreOptions {
   kinds?: readonly KindDefinition[];
   /** Source of creation and deletion timestamps. */
   clock?: () => Date;
-  /** Deadline of one etcd request (ms); watches have none. */
-  requestTimeoutMs?: number;
   /** How often a write that keeps losing races to other writers is tried before Conflict. */
   maxWriteAttempts?: number;
   /** Live events buffered for one watcher that does not read, before its watch ends. */
@@ -82,47 +77,15 @@ export interface EtcdStoreOptions {
   timers?: IntervalTimers;
 }
 
-function clientOptions(opts: EtcdStoreOptions): IOptions {
-  const timeout = opts.requestTimeoutMs ?? 15_000;
-  const options: IOptions = {
-    hosts: [...opts.endpoints],
-    dialTimeout: timeout,
-    defaultCallOptions: (context) =>
-      context.isStream ? {} : { deadline: new Date(Date.now() + timeout) },
-  };
-  if (opts.tls) {
-    options.credentials = {
-      rootCertificate: opts.tls.ca,
-      ...(opts.tls.key ? { privateKey: opts.tls.key } : {}),
-      ...(opts.tls.cert ? { certChain: opts.tls.cert } : {}),
-    };
-  }
-  return options;
-}
-
-/** Whether etcd already holds encrypted objects under this layout. */
-async function holdsEnvelopes(
-  client: Etcd3,
-  keys: KeyLayout,
-  kinds: readonly KindDefinition[],
-): Promise<boolean> {
-  for (const def of kinds.filter((k) => k.encryptedAtRest)) {
-    const { kvs } = await client.getAll().prefix(keys.scanPrefix(def.kind)).limit(1).exec();
-    const first = kvs[0];
-    if (first && envelopeKeyId(first.value) !== undefined) return true;
-  }
-  return false;
-}
-
 /**
  * Connect to etcd and open the store, e.g.
  * `openEtcdStore({ endpoints: ['http://127.0.0.1:2379'], dataDir: '.data' })`.
  */
 export async function openEtcdStore(opts: EtcdStoreOptions): Promise<EtcdStore> {
-  if (opts.endpoints.length === 0) throw new Error('the etcd store needs at least one endpoint');
+  const options = clientOptions(opts);
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
   const keys = new KeyLayout(opts.keyPrefix);
-  const client = new Etcd3(clientOptions(opts));
+  const client = new Etcd3(options);
   try {
     // A fresh key would silently make every stored secret unreadable; refuse instead.
     const kinds = opts.kinds ?? allKinds;
@@ -300,21 +263,6 @@ export class EtcdStore implements Store {
     });
   }
 
-  /** The current revision and the recorded compaction point, in one linearizable read. */
-  async #revisions(): Promise<{
-    current: number;
-    compacted: number;
-    kv?: { mod_revision: string };
-  }> {
-    const res = await this.#open().get(this.#keys.compacted).exec();
-    const kv = res.kvs[0];
-    return {
-      current: Number(res.header.revision),
-      compacted: kv ? Number(kv.value.toString('utf8')) : 0,
-      ...(kv ? { kv: { mod_revision: kv.mod_revision } } : {}),
-    };
-  }
-
   watch<T extends AnyResource>(opts: WatchOptions): Promise<Watch<T>> {
     return guarded('watch', async () => {
       const def = opts.kind ? this.#resolve(opts.kind) : undefined;
@@ -322,7 +270,7 @@ export class EtcdStore implements Store {
       const { namespace: _ignored, ...clusterWide } = opts;
       const effective: WatchOptions = def && !def.namespaced ? clusterWide : opts;
       const from = parseRevision(opts.resourceVersion, 'resourceVersion');
-      const { current, compacted } = await this.#revisions();
+      const { current, compacted } = await readRevisions(this.#open(), this.#keys);
       if (from !== undefined && from < compacted) {
         throw gone(`too old resource version: ${from} (${compacted})`);
       }
@@ -345,37 +293,16 @@ export class EtcdStore implements Store {
   }
 
   currentRevision(): Promise<string> {
-    return guarded('reading the revision', async () => String((await this.#revisions()).current));
+    return guarded('reading the revision', async () =>
+      String((await readRevisions(this.#open(), this.#keys)).current),
+    );
   }
 
-  /**
-   * Record `revision` as the compaction point (so watches from before it answer Gone on
-   * every replica), then compact etcd's history there. etcd keeps the state at the
-   * compaction revision itself, which later DELETED events need as their last content.
-   */
+  /** Forget history through `revision` on every replica (see compactTo). */
   compact(revision: string): Promise<void> {
     return guarded('compact', async () => {
       const target = parseRevision(revision, 'compaction revision') ?? 0;
-      const client = this.#open();
-      for (let attempt = 1; ; attempt++) {
-        const { current, compacted, kv } = await this.#revisions();
-        if (target > current) {
-          throw badRequest(`cannot compact to ${target}: the store is at revision ${current}`);
-        }
-        if (target <= compacted) return;
-        const unchanged = kv
-          ? client.if(this.#keys.compacted, 'Mod', '==', kv.mod_revision)
-          : client.if(this.#keys.compacted, 'Create', '==', 0);
-        const put = client.put(this.#keys.compacted).value(String(target));
-        if ((await unchanged.then(put).commit()).succeeded) break;
-        if (attempt >= this.#maxWriteAttempts) throw new Error('compaction kept losing races');
-      }
-      try {
-        await client.kv.compact({ revision: String(target) });
-      } catch (err: unknown) {
-        // Another replica (or store on the same etcd) already compacted further.
-        if (!isCompactedError(err)) throw err;
-      }
+      await compactTo(this.#open(), this.#keys, target, this.#maxWriteAttempts);
     });
   }
 

@@ -146,6 +146,16 @@ export class EtcdTestCluster {
     return this.#members.map((m) => m.clientUrl);
   }
 
+  /** Process ids of the running members (for tests of this harness). */
+  get pids(): number[] {
+    return this.#members.flatMap((m) => (m.process?.pid === undefined ? [] : [m.process.pid]));
+  }
+
+  /** Data directories of every member. */
+  get dataDirs(): string[] {
+    return this.#members.map((m) => m.dataDir);
+  }
+
   get size(): number {
     return this.#members.length;
   }
@@ -248,7 +258,8 @@ export class EtcdTestCluster {
 
   /** Stop every member and remove every data directory. */
   async stop(): Promise<void> {
-    await Promise.all(this.#members.map((_, i) => this.stopMember(i)));
+    // One at a time: members stopped together wait seconds for each other while shutting down.
+    for (let i = 0; i < this.#members.length; i++) await this.stopMember(i);
     await Promise.all(this.#members.map((m) => rm(m.dataDir, { recursive: true, force: true })));
   }
 }
