@@ -13,6 +13,10 @@ export function storeError(err: unknown, doing: string): SlipwayError {
   if (isSlipwayError(err)) return err;
   const message = err instanceof Error ? err.message : String(err);
   if (isCompactedError(err)) return gone(`too old resource version: ${doing}: ${message}`);
+  // etcd refuses requests over --max-request-bytes (1.5 MiB), gRPC those over 2 MiB.
+  if (/request is too large|received message larger than max/.test(message)) {
+    return new SlipwayError(StatusReason.RequestEntityTooLarge, `etcd: ${doing}: ${message}`);
+  }
   return new SlipwayError(StatusReason.ServiceUnavailable, `etcd: ${doing}: ${message}`);
 }
 

@@ -266,6 +266,16 @@ describe('etcd store', () => {
     }
   });
 
+  test('an object larger than etcd takes is RequestEntityTooLarge, and nothing is written', () =>
+    withReplicas(async (a) => {
+      // Over etcd's --max-request-bytes (1.5 MiB), and over gRPC's 2 MiB message limit.
+      for (const mib of [1.7, 2.5]) {
+        const huge = { ...machine('huge'), spec: { blob: 'x'.repeat(mib * 1024 * 1024) } };
+        await rejectsWith(a.create(huge), StatusReason.RequestEntityTooLarge);
+        await rejectsWith(a.get('Machine', 'team-a', 'huge'), StatusReason.NotFound);
+      }
+    }));
+
   test('operations on a closed store fail with ServiceUnavailable', async () => {
     const dataDir = await tempDir();
     const store = await openEtcdStore({ endpoints: cluster.endpoints, dataDir });

@@ -198,7 +198,13 @@ export class EtcdStore implements Store {
       const def = this.#resolve(identity(obj).kind);
       const { key, object } = prepareCreate(def, obj, formatTimestamp(this.#clock()));
       const plan = (existing: AnyResource | undefined): WritePlan => {
-        if (existing) throw alreadyExists(key.kind, key.name);
+        // Our own uid: the client retried a transaction that had committed but whose
+        // answer was lost (a member died mid-request). The create did happen.
+        if (existing) {
+          if (existing.metadata.uid === object.metadata.uid)
+            return { action: 'noop', object: existing };
+          throw alreadyExists(key.kind, key.name);
+        }
         return { action: 'write', object };
       };
       return (await this.#write(key, plan, opts.dryRun)) as T;
