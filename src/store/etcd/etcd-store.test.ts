@@ -10,7 +10,14 @@ import { Etcd3 } from 'etcd3';
 import { isSlipwayError, StatusReason } from '../../api/errors.ts';
 import type { AnyResource } from '../../api/meta.ts';
 import { runStoreConformance } from '../conformance.ts';
-import { machine, nextEvent, nextEvents, rejectsWith, secret } from '../conformance/fixtures.ts';
+import {
+  ipPool,
+  machine,
+  nextEvent,
+  nextEvents,
+  rejectsWith,
+  secret,
+} from '../conformance/fixtures.ts';
 import { loadEncryptionKeys } from '../encryption.ts';
 import { BodyCodec } from '../sqlite/codec.ts';
 import { openEtcdStore, type EtcdStore } from './etcd-store.ts';
@@ -21,7 +28,11 @@ let admin: Etcd3;
 const dirs: string[] = [];
 
 before(async () => {
-  cluster = await EtcdTestCluster.start({ size: 3 });
+  // Frequent progress notifications, so the bookmark test below needs no long wait.
+  cluster = await EtcdTestCluster.start({
+    size: 3,
+    extraArgs: ['--experimental-watch-progress-notify-interval=200ms'],
+  });
   admin = new Etcd3({ hosts: cluster.endpoints });
 });
 
@@ -274,6 +285,22 @@ describe('etcd store', () => {
         await rejectsWith(a.create(huge), StatusReason.RequestEntityTooLarge);
         await rejectsWith(a.get('Machine', 'team-a', 'huge'), StatusReason.NotFound);
       }
+    }));
+
+  test("bookmarks move past other kinds' writes with etcd's progress notifications", () =>
+    withReplicas(async (a, b) => {
+      const watch = await a.watch({ kind: 'Machine', bookmarkIntervalMs: 50 });
+      const pool = await b.create(ipPool('lab'));
+      const target = Number(pool.metadata.resourceVersion);
+      // Bookmarks until one covers the IPPool write, which this watch never sees itself.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const ev = await nextEvent(watch, 30_000);
+        assert.equal(ev.type, 'BOOKMARK');
+        if (Number(ev.object.metadata.resourceVersion) >= target) break;
+        assert.ok(Date.now() < deadline, `no bookmark reached revision ${target} in 30 s`);
+      }
+      watch.close();
     }));
 
   test('operations on a closed store fail with ServiceUnavailable', async () => {

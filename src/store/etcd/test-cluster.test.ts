@@ -80,6 +80,13 @@ for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
       child.kill(signal);
       await exited;
       assert.ok(await allGone(started.pids, 15_000), `etcd outlived a test process (${signal})`);
+      if (signal === 'SIGTERM') {
+        // The signal handler had time to remove the data too.
+        assert.deepEqual(
+          started.dirs.filter((d) => existsSync(d)),
+          [],
+        );
+      }
     } finally {
       child.kill('SIGKILL');
       for (const pid of started?.pids ?? []) {

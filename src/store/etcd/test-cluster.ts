@@ -3,7 +3,7 @@
 // data directory; the processes die with the test process (exit and signal handlers,
 // plus the kernel's parent-death signal through setpriv where it exists).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,8 @@ export interface EtcdTestClusterOptions {
   startTimeoutMs?: number;
   /** How long a member may take to stop after SIGTERM before SIGKILL (ms). */
   stopGraceMs?: number;
+  /** More etcd flags for every member, e.g. `--experimental-watch-progress-notify-interval=1s`. */
+  extraArgs?: readonly string[];
 }
 
 interface Member {
@@ -38,19 +40,32 @@ interface Member {
 class MemberExited extends Error {}
 
 const running = new Set<ChildProcess>();
+/** Data directories of clusters not stopped yet. */
+const dataDirs = new Set<string>();
 let handlersInstalled = false;
 
-/** Kill every member still running when the test process ends, however it ends. */
+/**
+ * Kill every member still running when the test process ends and remove the data
+ * directories: on exit and on SIGINT/SIGTERM/SIGHUP. After a SIGKILL nothing of ours
+ * runs; the parent-death signal still ends etcd, and only temporary files remain.
+ */
 function installExitHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
-  const killAll = () => {
+  const cleanUp = () => {
     for (const child of running) child.kill('SIGKILL');
+    for (const dir of dataDirs) {
+      try {
+        rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+      } catch {
+        // Best effort while the process ends: a temporary directory may stay behind.
+      }
+    }
   };
-  process.on('exit', killAll);
+  process.on('exit', cleanUp);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
-      killAll();
+      cleanUp();
       process.kill(process.pid, signal);
     });
   }
@@ -94,6 +109,7 @@ export class EtcdTestCluster {
     this.#token = token;
     this.#opts = {
       binary: opts.binary ?? 'etcd',
+      extraArgs: opts.extraArgs ?? [],
       startTimeoutMs: opts.startTimeoutMs ?? 60_000,
       stopGraceMs: opts.stopGraceMs ?? 10_000,
     };
@@ -120,11 +136,13 @@ export class EtcdTestCluster {
     const members: Member[] = [];
     for (let i = 0; i < size; i++) {
       const [client, peer] = [await freePort(), await freePort()];
+      const dataDir = await mkdtemp(join(opts.baseDir ?? tmpdir(), `slipway-etcd-m${i}-`));
+      dataDirs.add(dataDir);
       members.push({
         name: `m${i}`,
         clientUrl: `http://127.0.0.1:${client}`,
         peerUrl: `http://127.0.0.1:${peer}`,
-        dataDir: await mkdtemp(join(opts.baseDir ?? tmpdir(), `slipway-etcd-m${i}-`)),
+        dataDir,
         process: undefined,
         exited: Promise.resolve(),
         log: [],
@@ -181,6 +199,7 @@ export class EtcdTestCluster {
       '--initial-cluster-state=new',
       `--initial-cluster-token=${this.#token}`,
       '--log-level=warn',
+      ...this.#opts.extraArgs,
     ];
     // setpriv makes the kernel kill etcd if this process dies without running handlers.
     const [command, argv] = existsSync('/usr/bin/setpriv')
@@ -261,5 +280,6 @@ export class EtcdTestCluster {
     // One at a time: members stopped together wait seconds for each other while shutting down.
     for (let i = 0; i < this.#members.length; i++) await this.stopMember(i);
     await Promise.all(this.#members.map((m) => rm(m.dataDir, { recursive: true, force: true })));
+    for (const m of this.#members) dataDirs.delete(m.dataDir);
   }
 }

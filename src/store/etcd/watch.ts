@@ -71,6 +71,12 @@ export function openEtcdWatch<T extends AnyResource>(
   });
 
   watcher.on('data', (res: IWatchResponse) => {
+    // A response without events is etcd's progress notification, sent only to a watch
+    // that has caught up: every change through its header revision was delivered.
+    if (res.events.length === 0) {
+      delivered = Math.max(delivered, Number(res.header.revision));
+      return;
+    }
     try {
       for (const ev of res.events) {
         const change = changeOf(ctx, ev.type, ev.kv, ev.prev_kv);
