@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, test } from 'node:test';
-import { Etcd3 } from 'etcd3';
+import { Etcd3, type IOptions } from 'etcd3';
+import { EtcdTestCluster } from '../../store/etcd/test-cluster.ts';
 import { EtcdLeaderElector, type EtcdLeaderElectorOptions } from './etcd-leader.ts';
 
 interface EtcdMember {
@@ -126,8 +127,16 @@ async function startPartitionableRelay(target: string): Promise<{ endpoint: stri
   };
 }
 
-function newClient(member: { endpoint: string }): Etcd3 {
-  const client = new Etcd3({ hosts: member.endpoint });
+type WatchBackoff = NonNullable<NonNullable<IOptions['faultHandling']>['watchBackoff']>;
+/**
+ * etcd3 retries a broken watch stream after up to 30 s by default, on a timer that keeps
+ * the test process alive that long after a member stopped; tests retry every 100 ms.
+ */
+const quickWatchRetry: WatchBackoff = { duration: 100, next: () => quickWatchRetry };
+
+function newClient(...members: { endpoint: string }[]): Etcd3 {
+  const hosts = members.map((m) => m.endpoint);
+  const client = new Etcd3({ hosts, faultHandling: { watchBackoff: quickWatchRetry } });
   cleanups.push(() => Promise.resolve(client.close()));
   return client;
 }
@@ -228,6 +237,42 @@ test('a leader partitioned from etcd stops before the other replica starts', slo
   assert.equal(a.leaderInfo().leader, false);
   assert.equal(b.leaderInfo().leader, true);
 });
+
+test(
+  'on 3 members: the member a leader talks to stops; another replica takes over',
+  slow,
+  async (t) => {
+    const cluster = await EtcdTestCluster.start({ size: 3, stopGraceMs: 1000 });
+    cleanups.push(() => cluster.stop());
+    const [m0, m1, m2] = cluster.endpoints;
+    assert.ok(m0 && m1 && m2);
+    const clientA = newClient({ endpoint: m0 });
+    const clientB = newClient({ endpoint: m1 }, { endpoint: m2 });
+    const a = elector(clientA, { replicaId: 'a', requestTimeoutMs: 1000 });
+    const b = elector(clientB, { replicaId: 'b' });
+    await a.acquire();
+    const lost = new Promise<number>((resolve) => a.onLost(() => resolve(performance.now())));
+    const bAcquired = acquire(b);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+
+    const stoppedAt = performance.now();
+    await cluster.stopMember(0);
+    const acquiredAt = await settledAt(bAcquired);
+    const lostAt = await lost;
+    t.diagnostic(
+      `3 members, ttl 3 s: old leader stopped ${(lostAt - stoppedAt).toFixed(0)} ms after its ` +
+        `member, new leader after ${(acquiredAt - stoppedAt).toFixed(0)} ms`,
+    );
+    assert.ok(lostAt < acquiredAt, 'onLost fired before the other replica acquired');
+    assert.ok(
+      acquiredAt - stoppedAt <= 3000 + 5000,
+      `took over ${acquiredAt - stoppedAt} ms after`,
+    );
+    assert.equal(b.leaderInfo().leader, true);
+    const { kvs } = await clientB.get(b.key).exec();
+    assert.equal(kvs[0]?.create_revision, b.fencingToken());
+  },
+);
 
 test('a leader whose etcd stops answering loses leadership within the TTL', slow, async (t) => {
   const etcd = await startEtcd();
