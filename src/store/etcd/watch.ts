@@ -70,11 +70,16 @@ export function openEtcdWatch<T extends AnyResource>(
     ...(ctx.timers ? { timers: ctx.timers } : {}),
   });
 
+  // The revision of the last progress notification, not trusted yet (see below).
+  let progress: number | undefined;
   watcher.on('data', (res: IWatchResponse) => {
-    // A response without events is etcd's progress notification, sent only to a watch
-    // that has caught up: every change through its header revision was delivered.
+    // A response without events is etcd's progress notification, sent to a watch that
+    // has caught up. etcd before 3.4.25 and 3.5.8 may send one just before the event of
+    // its own revision (etcd-io/etcd#15220), so a notification's revision counts as
+    // delivered only when the next one arrives: that comes after any such event.
     if (res.events.length === 0) {
-      delivered = Math.max(delivered, Number(res.header.revision));
+      if (progress !== undefined) delivered = Math.max(delivered, progress);
+      progress = Number(res.header.revision);
       return;
     }
     try {
@@ -91,6 +96,7 @@ export function openEtcdWatch<T extends AnyResource>(
   // which during a catch-up can be ahead of the events delivered so far; resume after
   // the last change actually delivered instead, so nothing is skipped.
   watcher.on('disconnected', () => {
+    progress = undefined;
     watcher.request.start_revision = String(delivered + 1);
   });
   watcher.on('error', (err: Error) => {
