@@ -36,6 +36,7 @@ import { defaultScryptParams } from '../src/identity/passwords.ts';
 import { createMetrics } from '../src/metrics/registry.ts';
 import { instrumentStore } from '../src/metrics/store-instrumentation.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { load, percentile, type Run } from './load.ts';
 
 interface ServerStats {
   rssBytes: number;
@@ -95,41 +96,6 @@ async function serve(audited: boolean): Promise<void> {
 }
 
 // ---------------------------------------------------------------- clients
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-interface Run {
-  latencies: number[];
-  seconds: number;
-}
-
-/** `total` requests from `clients` concurrent loops over `clients` keep-alive connections. */
-async function load(
-  url: string,
-  clients: number,
-  total: number,
-  send: (pool: Pool, i: number) => Promise<void>,
-): Promise<Run> {
-  const pool = new Pool(url, { connections: clients, pipelining: 1 });
-  const latencies: number[] = [];
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      for (let i = next++; i < total; i = next++) {
-        const t0 = performance.now();
-        await send(pool, i);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const seconds = (performance.now() - start) / 1000;
-  await pool.close();
-  latencies.sort((a, b) => a - b);
-  return { latencies, seconds };
-}
 
 type Headers = Record<string, string>;
 
