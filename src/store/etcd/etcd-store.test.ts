@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, unlink } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -302,6 +303,31 @@ describe('etcd store', () => {
       }
       watch.close();
     }));
+
+  test('etcd out of reach is ServiceUnavailable, naming what the store was doing', async () => {
+    // A loopback port that nothing listens on: the cluster's, once it is stopped, would do
+    // too, but this keeps the shared cluster up.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const dataDir = await tempDir();
+    const opts = { endpoints: [`http://127.0.0.1:${port}`], dataDir, requestTimeoutMs: 2000 };
+    const err = await rejectsWith(openEtcdStore(opts), StatusReason.ServiceUnavailable);
+    assert.match(err.message, /^etcd: /);
+    // With a key file the store opens without asking etcd; its first read fails the same way.
+    await loadEncryptionKeys(dataDir);
+    const store = await openEtcdStore(opts);
+    try {
+      const getErr = await rejectsWith(
+        store.get('Machine', 'team-a', 'm1'),
+        StatusReason.ServiceUnavailable,
+      );
+      assert.match(getErr.message, /^etcd: get: /);
+    } finally {
+      await store.close();
+    }
+  });
 
   test('operations on a closed store fail with ServiceUnavailable', async () => {
     const dataDir = await tempDir();
