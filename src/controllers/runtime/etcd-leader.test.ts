@@ -12,7 +12,11 @@ import { performance } from 'node:perf_hooks';
 import { after, test } from 'node:test';
 import { Etcd3, type IOptions } from 'etcd3';
 import { EtcdTestCluster } from '../../store/etcd/test-cluster.ts';
+import { machine } from '../../store/conformance/fixtures.ts';
 import { EtcdLeaderElector, type EtcdLeaderElectorOptions } from './etcd-leader.ts';
+import { Manager } from './manager.ts';
+import { newManager, recordingReconciler } from './manager-test-support.ts';
+import type { TempStore } from './test-support.ts';
 
 interface EtcdMember {
   endpoint: string;
@@ -21,6 +25,8 @@ interface EtcdMember {
 }
 
 const cleanups: (() => Promise<void>)[] = [];
+const stores: TempStore[] = [];
+cleanups.push(() => Promise.all(stores.map((s) => s.cleanup())).then(() => {}));
 /** Ends acquires still waiting when the tests are done. */
 const testsDone = new AbortController();
 after(async () => {
@@ -325,3 +331,55 @@ test('deleting the leader key by hand ends leadership', slow, async () => {
   await a.acquire(); // a new term after a loss
   assert.equal(a.leaderInfo().leader, true);
 });
+
+test(
+  'managers: the cut-off leader aborts its reconciles before the next one reconciles',
+  slow,
+  async (t) => {
+    const etcd = await startEtcd();
+    const relay = await startPartitionableRelay(etcd.endpoint);
+    const { store, timers } = await newManager(stores);
+    const a = elector(newClient(relay), { replicaId: 'a', requestTimeoutMs: 1000 });
+    const b = elector(newClient(etcd), { replicaId: 'b' });
+    let abortedAt: number | undefined;
+    const reconcilingA = recordingReconciler(
+      (_key, ctx) =>
+        new Promise((resolve) =>
+          ctx.signal.addEventListener('abort', () => {
+            abortedAt = performance.now();
+            resolve({});
+          }),
+        ),
+    );
+    let firstReconcileB: number | undefined;
+    const reconcilingB = recordingReconciler(() => {
+      firstReconcileB ??= performance.now();
+      return {};
+    });
+    const managerA = new Manager({ store, timers, leaderElector: a });
+    const managerB = new Manager({ store, timers, leaderElector: b });
+    cleanups.push(
+      () => managerA.stop(),
+      () => managerB.stop(),
+    );
+    managerA.register({ name: 'machine', forKind: 'Machine', reconcile: reconcilingA.reconcile });
+    managerB.register({ name: 'machine', forKind: 'Machine', reconcile: reconcilingB.reconcile });
+    await store.create(machine('m1'));
+    await managerA.start();
+    const startingB = managerB.start(testsDone.signal);
+    await reconcilingA.calledTimes(1);
+
+    const cutAt = performance.now();
+    relay.cut();
+    await startingB;
+    await reconcilingB.calledTimes(1);
+    assert.ok(abortedAt !== undefined && firstReconcileB !== undefined);
+    t.diagnostic(
+      `a's reconcile aborted ${(abortedAt - cutAt).toFixed(0)} ms after the cut, ` +
+        `b reconciled after ${(firstReconcileB - cutAt).toFixed(0)} ms`,
+    );
+    assert.ok(abortedAt < firstReconcileB, 'the old leader stopped before the new one reconciled');
+    assert.deepEqual(reconcilingA.calls, ['team-a/m1']);
+    assert.deepEqual(reconcilingB.calls, ['team-a/m1']);
+  },
+);
