@@ -16,11 +16,14 @@ function describe(key: ObjectKey): string {
 }
 
 export class ValueCodec {
-  readonly keyring: Keyring;
+  /** Replaced when the store reloads its keys (rotation). */
+  keyring: Keyring;
+  readonly encryptedKinds: readonly string[];
   readonly #encrypted: ReadonlySet<string>;
 
   constructor(keyring: Keyring, encryptedKinds: readonly string[]) {
     this.keyring = keyring;
+    this.encryptedKinds = encryptedKinds;
     this.#encrypted = new Set(encryptedKinds);
   }
 

@@ -2,7 +2,7 @@
 // file; every store gets its own key prefix, so tests do not see each other's objects.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, unlink } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,16 +11,8 @@ import { Etcd3 } from 'etcd3';
 import { isSlipwayError, StatusReason } from '../../api/errors.ts';
 import type { AnyResource } from '../../api/meta.ts';
 import { runStoreConformance } from '../conformance.ts';
-import {
-  ipPool,
-  machine,
-  nextEvent,
-  nextEvents,
-  rejectsWith,
-  secret,
-} from '../conformance/fixtures.ts';
+import { ipPool, machine, nextEvent, nextEvents, rejectsWith } from '../conformance/fixtures.ts';
 import { loadEncryptionKeys } from '../encryption.ts';
-import { BodyCodec } from '../sqlite/codec.ts';
 import { openEtcdStore, type EtcdStore } from './etcd-store.ts';
 import { EtcdTestCluster } from './test-cluster.ts';
 
@@ -175,45 +167,6 @@ describe('etcd store', () => {
       assert.equal(gone.object.metadata.name, 'd');
       watch.close();
     }));
-
-  test("a Secret's bytes in etcd are an envelope with no clear text, readable by the SQLite codec", () =>
-    withReplicas(async (a, _b, prefix) => {
-      const clear = 'hunter2-very-secret';
-      const data = { password: Buffer.from(clear).toString('base64') };
-      await a.create(secret('s1', 'team-a', data));
-      const raw = await admin.get(`${prefix}objects/Secret/team-a/s1`).buffer();
-      assert.ok(raw, 'the key is where the ADR says');
-      assert.equal(raw.subarray(0, 4).toString(), 'SWE1');
-      for (const needle of [clear, data.password, 'password', 's1']) {
-        assert.equal(raw.includes(needle), false, `"${needle}" in clear text`);
-      }
-      // Other kinds are plain JSON.
-      await a.create(machine('m1'));
-      const plain = await admin.get(`${prefix}objects/Machine/team-a/m1`).json();
-      assert.equal((plain as AnyResource).metadata.name, 'm1');
-      // The same envelope format and additional data as SQLite, so migration can copy it.
-      const dataDir = dirs.at(-1) ?? '';
-      const codec = new BodyCodec(await loadEncryptionKeys(dataDir), ['Secret']);
-      const json = codec.decode({ kind: 'Secret', namespace: 'team-a', name: 's1' }, raw);
-      assert.deepEqual((JSON.parse(json) as AnyResource)['data'], data);
-    }));
-
-  test('refuses to start with encrypted objects in etcd but no key file', async () => {
-    const dataDir = await tempDir();
-    const keyPrefix = freshPrefix();
-    const store = await openEtcdStore({ endpoints: cluster.endpoints, dataDir, keyPrefix });
-    try {
-      await store.create(secret('s1', 'team-a', { k: 'dg==' }));
-    } finally {
-      await store.close();
-    }
-    await unlink(join(dataDir, 'encryption-keys.json'));
-    await assert.rejects(
-      openEtcdStore({ endpoints: cluster.endpoints, dataDir, keyPrefix }),
-      /encryption-keys\.json is missing/,
-    );
-    await admin.delete().prefix(keyPrefix);
-  });
 
   test('keeps serving and watching while each member in turn is stopped and restarted', () =>
     withReplicas(async (a, b) => {

@@ -54,6 +54,7 @@ import { clientOptions, holdsEnvelopes, type EtcdConnection } from './client.ts'
 import { guarded } from './errors.ts';
 import { KeyLayout } from './keys.ts';
 import { listObjects } from './list.ts';
+import { keyIdsInUse, reencryptObjects } from './reencrypt.ts';
 import { compactTo, readRevisions } from './revisions.ts';
 import { openEtcdWatch, parseRevision } from './watch.ts';
 
@@ -110,6 +111,7 @@ export class EtcdStore implements Store {
   readonly #maxWriteAttempts: number;
   readonly #watchBufferLimit: number;
   readonly #timers: IntervalTimers | undefined;
+  readonly #dataDir: string;
   readonly #watches = new Set<WatchStream<AnyResource>>();
   #closed = false;
 
@@ -118,6 +120,7 @@ export class EtcdStore implements Store {
     const kinds = opts.kinds ?? allKinds;
     this.#client = client;
     this.#keys = keys;
+    this.#dataDir = opts.dataDir;
     this.#codec = new ValueCodec(
       keyring,
       kinds.filter((k) => k.encryptedAtRest).map((k) => k.kind),
@@ -310,6 +313,27 @@ export class EtcdStore implements Store {
       const target = parseRevision(revision, 'compaction revision') ?? 0;
       await compactTo(this.#open(), this.#keys, target, this.#maxWriteAttempts);
     });
+  }
+
+  /**
+   * Reload encryption-keys.json and reseal every stored object of an encrypted kind not
+   * under the primary key, plain-text ones included. Each becomes a write (new
+   * resourceVersion); compact past it before pruning old keys, or etcd's history still
+   * holds the old envelopes.
+   */
+  reencryptAll(): Promise<number> {
+    return guarded('re-encrypting', async () => {
+      const client = this.#open();
+      this.#codec.keyring = await loadEncryptionKeys(this.#dataDir);
+      return reencryptObjects(client, this.#keys, this.#codec, this.#codec.encryptedKinds);
+    });
+  }
+
+  /** Ids of the keys stored objects are sealed with (prune only when just the primary). */
+  encryptionKeysInUse(): Promise<string[]> {
+    return guarded('reading', () =>
+      keyIdsInUse(this.#open(), this.#keys, this.#codec.encryptedKinds),
+    );
   }
 
   close(): Promise<void> {
