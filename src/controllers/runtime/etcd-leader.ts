@@ -18,7 +18,8 @@
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
-import type { IKeyValue, ILeaseKeepAliveResponse, Lease, Namespace, Watcher } from 'etcd3';
+import type { IKeyValue, Lease, Namespace, Watcher } from 'etcd3';
+import { LeaseRenewals } from './etcd-lease-renewals.ts';
 import type { LeaderElector } from './leader.ts';
 import { silentLogger, type RuntimeLogger } from './logger.ts';
 
@@ -320,47 +321,6 @@ export class EtcdLeaderElector implements LeaderElector {
     } finally {
       watcher.cancel().catch(() => {});
     }
-  }
-}
-
-/**
- * When etcd last renewed a lease, as far as this process can prove: created just before
- * the grant is sent, then the send time of the oldest keepalive still unanswered when a
- * response arrives (responses come in order on the stream, so a renewal is never
- * credited later than it was asked for).
- */
-class LeaseRenewals {
-  lastRenewedAt: number;
-  #ttlMs: number;
-  readonly #now: () => number;
-  #inFlight: number[] = [];
-
-  constructor(now: () => number, ttlMs: number) {
-    this.#now = now;
-    this.#ttlMs = ttlMs;
-    this.lastRenewedAt = now();
-  }
-
-  sent(): void {
-    this.#inFlight.push(this.#now());
-    if (this.#inFlight.length > 100) this.#inFlight.shift(); // only ever makes us earlier
-  }
-
-  follow(lease: Lease): void {
-    lease.on('keepaliveFired', () => this.sent());
-    lease.on('keepaliveFailed', () => (this.#inFlight = []));
-    lease.on('keepaliveSucceeded', (res: ILeaseKeepAliveResponse) => {
-      const sentAt = this.#inFlight.shift();
-      if (sentAt === undefined) return;
-      this.lastRenewedAt = Math.max(this.lastRenewedAt, sentAt);
-      // etcd may grant more than asked, never less; trust the smaller.
-      const granted = Number(res.TTL) * 1000;
-      if (granted > 0) this.#ttlMs = Math.min(this.#ttlMs, granted);
-    });
-  }
-
-  deadline(marginMs: number): number {
-    return this.lastRenewedAt + this.#ttlMs - marginMs;
   }
 }
 
