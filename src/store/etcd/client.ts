@@ -14,6 +14,19 @@ export interface EtcdConnection {
   requestTimeoutMs?: number;
 }
 
+type WatchBackoff = NonNullable<NonNullable<IOptions['faultHandling']>['watchBackoff']>;
+
+/**
+ * Delays before reconnecting a broken watch stream: 100 ms, doubling up to `maxMs`, with
+ * ±20 % jitter so replicas do not reconnect in step (etcd3 starts from `next()`, hence
+ * the 50). etcd3's default grows to 30 s, which would leave a replica's watches (and so
+ * its controllers) that long behind after an etcd member fails.
+ */
+export function watchBackoff(delayMs = 50, maxMs = 2000): WatchBackoff {
+  const jittered = delayMs * (0.8 + Math.random() * 0.4);
+  return { duration: jittered, next: () => watchBackoff(Math.min(delayMs * 2, maxMs), maxMs) };
+}
+
 /** etcd3 client options for `conn`. */
 export function clientOptions(conn: EtcdConnection): IOptions {
   if (conn.endpoints.length === 0) throw new Error('the etcd store needs at least one endpoint');
@@ -21,6 +34,7 @@ export function clientOptions(conn: EtcdConnection): IOptions {
   const options: IOptions = {
     hosts: [...conn.endpoints],
     dialTimeout: timeout,
+    faultHandling: { watchBackoff: watchBackoff() },
     defaultCallOptions: (context) =>
       context.isStream ? {} : { deadline: new Date(Date.now() + timeout) },
   };
