@@ -18,21 +18,22 @@ import { buildApiServer } from './apiserver/server.ts';
 import { openSqliteAuditLog } from './audit/sqlite-audit-log.ts';
 import { ensureServingCertificate } from './apiserver/tls.ts';
 import { startControlPlane, type ControlPlaneOptions } from './control-plane.ts';
-import { DataDirLock } from './controllers/runtime/data-dir-lock.ts';
 import { seedDemo } from './demo/seed.ts';
 import { createMetrics } from './metrics/registry.ts';
 import { instrumentStore } from './metrics/store-instrumentation.ts';
+import { openStoreBackend, type StoreBackendOptions } from './store-backend.ts';
 import type { LatencyProfileName } from './providers/infrastructure/sim/latency.ts';
 import { startIdentity } from './identity/identity.ts';
 import { OidcLogin, oidcSettings, type OidcServerOptions } from './identity/oidc.ts';
 import { Compactor } from './store/compactor.ts';
 import { GarbageCollector } from './store/garbage-collector.ts';
-import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
 
 export interface ServerOptions {
   dataDir: string;
   /** `HOST:PORT`; port 0 picks a free port. */
   listen: string;
+  /** The store: embedded SQLite in the data directory (default), or etcd. */
+  store?: StoreBackendOptions;
   /** Serve plain HTTP; allowed only on loopback addresses. */
   insecureHttp?: boolean;
   tlsCert?: string;
@@ -105,8 +106,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'info' });
 
   const metrics = createMetrics();
-  const rawStore = await openSqliteStore({ dataDir });
-  const store = instrumentStore(rawStore, metrics);
+  const backend = await openStoreBackend(opts.store ?? { kind: 'sqlite' }, dataDir, logger);
+  const store = instrumentStore(backend.store, metrics);
   const gc = new GarbageCollector({ store, kinds, logger: logger.child({ component: 'gc' }) });
   const compactor = new Compactor({ store, logger: logger.child({ component: 'compactor' }) });
   const demoObjectsCreated = opts.demo ? await seedDemo(store) : [];
@@ -155,7 +156,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     dataDir,
     logger,
     metrics,
-    leaderElector: new DataDirLock({ dataDir, logger: logger.child({ component: 'leader' }) }),
+    leaderElector: backend.leaderElector,
     simLatency: opts.simLatency ?? 'fast',
     ...(opts.simApiPort !== undefined ? { simApiPort: opts.simApiPort } : {}),
     ...opts.controllers,
@@ -188,6 +189,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       compactor.stop();
       await gc.stop();
       await store.close();
+      await backend.close();
     },
   };
 }

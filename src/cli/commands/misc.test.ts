@@ -95,6 +95,12 @@ test('server refuses --insecure-http on a non-loopback address before starting',
   assert.match(run.stderr, /--insecure-http is allowed only on a loopback address/);
   const halfTls = await slipway(undefined, ['server', '--tls-cert', 'c.pem']);
   assert.match(halfTls.stderr, /--tls-cert and --tls-key must be given together/);
+  const strayEtcd = await slipway(undefined, ['server', '--etcd-endpoints', 'http://a:2379']);
+  assert.match(strayEtcd.stderr, /--etcd-endpoints needs --store etcd/);
+  const noEndpoints = await slipway(undefined, ['server', '--store', 'etcd']);
+  assert.match(noEndpoints.stderr, /--store etcd needs --etcd-endpoints/);
+  const badStore = await slipway(undefined, ['server', '--store', 'mysql']);
+  assert.match(badStore.stderr, /--store: "mysql" is not one of sqlite, etcd/);
 });
 
 test('the server banner says how to connect', () => {

@@ -21,9 +21,15 @@ interface ServerCommandOptions {
   oidcGroupsClaim?: string;
   oidcCaFile?: string;
   oidcName?: string;
+  store: string;
+  etcdEndpoints?: string;
+  etcdCa?: string;
+  etcdCert?: string;
+  etcdKey?: string;
 }
 
 const simLatencies = ['zero', 'fast', 'default'] as const;
+const storeKinds = ['sqlite', 'etcd'] as const;
 
 export function registerServer(program: Command, ctx: CommandContext): void {
   program
@@ -54,6 +60,14 @@ export function registerServer(program: Command, ctx: CommandContext): void {
       '--sim-api-port <port>',
       "port of the simulated clusters' Kubernetes API on 127.0.0.1 (default: any free port)",
     )
+    .option('--store <kind>', `where objects are kept: ${storeKinds.join(', ')}`, 'sqlite')
+    .option(
+      '--etcd-endpoints <urls>',
+      'comma-separated client URLs of the etcd members (with --store etcd)',
+    )
+    .option('--etcd-ca <file>', "PEM CA bundle for etcd's TLS")
+    .option('--etcd-cert <file>', 'PEM client certificate for etcd')
+    .option('--etcd-key <file>', 'PEM private key for --etcd-cert')
     .option('--oidc-issuer <url>', 'offer OIDC login with this provider (https)')
     .option('--oidc-client-id <id>', "Slipway's client id at the OIDC provider")
     .option('--oidc-client-secret-file <file>', 'file holding the client secret')
@@ -98,6 +112,7 @@ async function runServer(ctx: CommandContext, options: ServerCommandOptions): Pr
   ) {
     throw new CliError(`--sim-api-port: "${options.simApiPort}" is not a port number`);
   }
+  const store = storeOptions(options);
   const dataDir = resolve(options.dataDir ?? (ctx.io.env['SLIPWAY_DATA_DIR'] || '.data'));
   const oidc = oidcOptions(options);
   // Loaded here so that other commands never load the server and its dependencies.
@@ -112,6 +127,7 @@ async function runServer(ctx: CommandContext, options: ServerCommandOptions): Pr
     simLatency,
     ...(simApiPort !== undefined ? { simApiPort } : {}),
     ...(oidc ? { oidc } : {}),
+    store,
   });
   const fingerprint: unknown =
     'certificateFingerprint' in server ? server.certificateFingerprint : undefined;
@@ -186,6 +202,36 @@ export function firstAdminBanner(password: string, passwordPath: string): string
     `  (also in ${passwordPath}, readable only by you; change it after signing in)`,
     '',
   ].join('\n');
+}
+
+/** The --store and --etcd-* options for startServer. */
+function storeOptions(options: ServerCommandOptions) {
+  const etcdFlags = [
+    ['--etcd-endpoints', options.etcdEndpoints],
+    ['--etcd-ca', options.etcdCa],
+    ['--etcd-cert', options.etcdCert],
+    ['--etcd-key', options.etcdKey],
+  ] as const;
+  if (options.store === 'sqlite') {
+    const stray = etcdFlags.find(([, value]) => value !== undefined);
+    if (stray) throw new CliError(`${stray[0]} needs --store etcd`);
+    return { kind: 'sqlite' as const };
+  }
+  if (options.store !== 'etcd') {
+    throw new CliError(`--store: "${options.store}" is not one of ${storeKinds.join(', ')}`);
+  }
+  const endpoints = (options.etcdEndpoints ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  if (endpoints.length === 0) throw new CliError('--store etcd needs --etcd-endpoints');
+  return {
+    kind: 'etcd' as const,
+    endpoints,
+    ...(options.etcdCa ? { caFile: resolve(options.etcdCa) } : {}),
+    ...(options.etcdCert ? { certFile: resolve(options.etcdCert) } : {}),
+    ...(options.etcdKey ? { keyFile: resolve(options.etcdKey) } : {}),
+  };
 }
 
 /** The --oidc-* options for startServer; undefined when OIDC is not asked for. */
