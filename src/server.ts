@@ -131,8 +131,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       : await ensureServingCertificate(dataDir, [host]);
   const oidc = oidcOptions ? await OidcLogin.discover(oidcOptions, store) : undefined;
 
+  // The API server starts before the controllers; it asks the manager once there is one.
+  let controllersLeading = (): boolean => false;
   const app = await buildApiServer({
     store,
+    leading: () => controllersLeading(),
     authenticate: firstAuthenticator(
       bearerTokenAuthenticator(adminToken),
       apiTokenAuthenticator(identity.tokens),
@@ -161,6 +164,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(opts.simApiPort !== undefined ? { simApiPort: opts.simApiPort } : {}),
     ...opts.controllers,
   });
+  controllersLeading = () => controlPlane.manager.leading;
+  metrics.trackLeadership(() => controllersLeading());
   await app.listen({ host, port });
 
   const address = app.server.address();

@@ -65,6 +65,13 @@ test('a cluster created on a server with --store etcd becomes Ready; its objects
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   assert.equal(status['readyNodes'], '2/2');
+  // The one replica leads through its etcd lease, and says so.
+  const readyz = await fetch(`${server.url}/readyz?verbose`);
+  assert.match(await readyz.text(), /^\[\+\]leader: this replica runs the controllers$/m);
+  const metrics = await fetch(`${server.url}/metrics`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.match(await metrics.text(), /^slipway_leader 1$/m);
   await server.close();
   server = undefined;
 

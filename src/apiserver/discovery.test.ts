@@ -71,6 +71,25 @@ describe('discovery', () => {
     assert.equal(pick(version, 'nodeVersion'), process.version);
   });
 
+  it('reports leadership in /readyz?verbose, without making a standby replica unready', async () => {
+    let leading = false;
+    const replica = await startTestServer({ leading: () => leading });
+    try {
+      const standby = await replica.app.inject({ url: '/readyz?verbose' });
+      assert.equal(standby.statusCode, 200);
+      assert.equal(
+        standby.body,
+        '[+]store ok\n[+]leader: standby (another replica runs the controllers, or none yet)\nreadyz check passed\n',
+      );
+      leading = true;
+      const leader = await replica.app.inject({ url: '/readyz?verbose' });
+      assert.match(leader.body, /^\[\+\]leader: this replica runs the controllers$/m);
+      assert.equal((await replica.app.inject({ url: '/readyz' })).body, 'ok');
+    } finally {
+      await replica.close();
+    }
+  });
+
   it('reports not ready when the store fails', async () => {
     const broken = await startTestServer({
       wrapStore: (store) =>

@@ -65,6 +65,8 @@ export interface ApiServerOptions {
   watchBookmarkIntervalMs?: number;
   /** Served at /metrics (a prom-client Registry). */
   metrics?: MetricsSource;
+  /** Whether this replica runs the controllers (leader election), for `/readyz?verbose`. */
+  leading?: () => boolean;
   /** Serve the web dashboard built into this folder at `/` (routes/dashboard.ts). */
   dashboard?: DashboardOptions;
   /** Record mutating requests, Secret and kubeconfig reads and logins here (audit.ts), and serve them to admins. */
@@ -173,6 +175,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     store: opts.store,
     kinds,
     version: opts.version ?? { version: '0.0.0-dev' },
+    ...(opts.leading ? { leading: opts.leading } : {}),
   });
   if (opts.metrics) registerMetricsRoute(app, opts.metrics);
   if (opts.audit) registerAuditRoutes(app, opts.audit);

@@ -20,6 +20,8 @@ export interface Metrics {
   readonly providerCallDuration: Histogram<'provider' | 'operation' | 'result'>;
   /** Report `depth()` as the queue depth of `controller` at every scrape; returns an undo. */
   trackQueueDepth(controller: string, depth: () => number): () => void;
+  /** Report `leading()` (1 or 0) as `slipway_leader` at every scrape. */
+  trackLeadership(leading: () => boolean): void;
 }
 
 export interface MetricsOptions {
@@ -48,6 +50,16 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         for (const source of sources) depth += source();
         this.set({ controller }, depth);
       }
+    },
+  });
+
+  let leadership: (() => boolean) | undefined;
+  new Gauge({
+    name: 'slipway_leader',
+    help: '1 while this replica holds leadership and runs the controllers, else 0.',
+    registers,
+    collect() {
+      this.set(leadership?.() ? 1 : 0);
     },
   });
 
@@ -89,6 +101,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
       registers,
     }),
+    trackLeadership(leading) {
+      leadership = leading;
+    },
     trackQueueDepth(controller, depth) {
       let sources = depthSources.get(controller);
       if (!sources) depthSources.set(controller, (sources = new Set()));

@@ -22,6 +22,8 @@ export interface DiscoveryDeps {
   store: Store;
   kinds: readonly KindDefinition[];
   version: VersionInfo;
+  /** Whether this replica runs the controllers; shown by `/readyz?verbose`. */
+  leading?: () => boolean;
 }
 
 const groupVersion = { groupVersion: `${Group}/${Version}`, version: Version };
@@ -107,6 +109,18 @@ export function registerDiscoveryRoutes(app: FastifyInstance, deps: DiscoveryDep
       );
       return reply.code(503).send(status);
     }
-    return reply.type('text/plain').send('ok');
+    const query = req.query as Record<string, unknown> | undefined;
+    if (query?.['verbose'] === undefined) return reply.type('text/plain').send('ok');
+    // As kube-apiserver's /readyz?verbose: one line per check. Leadership is reported,
+    // not checked: every replica serves the API, only the leader runs the controllers.
+    const lines = ['[+]store ok'];
+    if (deps.leading) {
+      lines.push(
+        deps.leading()
+          ? '[+]leader: this replica runs the controllers'
+          : '[+]leader: standby (another replica runs the controllers, or none yet)',
+      );
+    }
+    return reply.type('text/plain').send(`${lines.join('\n')}\nreadyz check passed\n`);
   });
 }

@@ -66,6 +66,7 @@ export class Manager {
   /** Aborted at the shutdown deadline: the signal reconcilers see. */
   readonly #reconcileAbort = new AbortController();
   #state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
+  #leading = false;
   #stopped: Promise<void> | undefined;
 
   constructor(opts: ManagerOptions) {
@@ -155,6 +156,7 @@ export class Manager {
     this.#state = 'starting';
     const abort = signal ? AbortSignal.any([signal, this.#stopping.signal]) : this.#stopping.signal;
     await this.#elector.acquire(abort);
+    this.#leading = true;
     this.#elector.onLost(() => void this.#leadershipLost());
     abort.throwIfAborted();
     for (const controller of this.#controllers.values()) controller.wire();
@@ -164,6 +166,11 @@ export class Manager {
     for (const controller of this.#controllers.values()) controller.start();
     this.#state = 'running';
     this.#log.info({ controllers: [...this.#controllers.keys()] }, 'controllers started');
+  }
+
+  /** Whether this process holds leadership now (from acquiring it until it is lost or released). */
+  get leading(): boolean {
+    return this.#leading;
   }
 
   /** Resolves when no controller has keys queued or in flight (delayed keys aside). */
@@ -199,11 +206,13 @@ export class Manager {
       );
     }
     this.#reconcileAbort.abort();
+    this.#leading = false;
     await this.#elector.release();
     this.#log.info({}, 'controllers stopped');
   }
 
   async #leadershipLost(): Promise<void> {
+    this.#leading = false;
     this.#log.error({}, 'leadership lost; stopping controllers');
     // Another process may be reconciling already: in-flight passes stop at once.
     this.#reconcileAbort.abort();
