@@ -16,6 +16,7 @@ import {
 import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError, StatusReason } from '../api/errors.ts';
+import type { ObjectKey } from './object-rules.ts';
 
 export const encryptionKeysFileName = 'encryption-keys.json';
 
@@ -118,6 +119,19 @@ export class Keyring {
       throw decryptError(what, `authentication failed with key "${id}" (${why})`);
     }
   }
+}
+
+/**
+ * Additional data binding a ciphertext to its object: kind, namespace and name. Every
+ * backend uses this one, so an envelope opens wherever the object is moved (migration).
+ */
+export function envelopeAad(key: ObjectKey): string {
+  return `${key.kind}\u0000${key.namespace}\u0000${key.name}`;
+}
+
+/** How an object is named in decryption errors. */
+export function describeObjectKey(key: ObjectKey): string {
+  return `${key.kind} ${key.namespace ? `${key.namespace}/` : ''}${key.name}`;
 }
 
 /** The id of the key that sealed `envelope`, or undefined when it is no envelope. */

@@ -3,17 +3,8 @@
 // SQLite store writes, with the same additional data, so an envelope can move between
 // backends (migration) and still open.
 import type { AnyResource } from '../../api/meta.ts';
-import { envelopeKeyId, type Keyring } from '../encryption.ts';
+import { describeObjectKey, envelopeAad, envelopeKeyId, type Keyring } from '../encryption.ts';
 import type { ObjectKey } from '../object-rules.ts';
-
-/** Additional data binding a ciphertext to its object; equal to the SQLite store's. */
-export function envelopeAad(key: ObjectKey): string {
-  return `${key.kind}\u0000${key.namespace}\u0000${key.name}`;
-}
-
-function describe(key: ObjectKey): string {
-  return `${key.kind} ${key.namespace ? `${key.namespace}/` : ''}${key.name}`;
-}
 
 export class ValueCodec {
   /** Replaced when the store reloads its keys (rotation). */
@@ -40,7 +31,7 @@ export class ValueCodec {
     const json =
       envelopeKeyId(value) === undefined
         ? value.toString('utf8')
-        : this.keyring.decrypt(value, envelopeAad(key), describe(key));
+        : this.keyring.decrypt(value, envelopeAad(key), describeObjectKey(key));
     const object = JSON.parse(json) as AnyResource;
     object.metadata.resourceVersion = revision;
     return object;

@@ -2,19 +2,10 @@
 // rest. The same encoding is used for object rows and watch-log rows, so secrets never
 // reach the file in plain text through either.
 import type { ObjectKey } from '../object-rules.ts';
-import type { Keyring } from '../encryption.ts';
+import { describeObjectKey, envelopeAad, type Keyring } from '../encryption.ts';
 import type { AnyResource } from '../../api/meta.ts';
 import type { ChangeRecord } from '../watch-filter.ts';
 import type { LogRow, StoredBody } from './database.ts';
-
-/** Additional data binding a ciphertext to the row it belongs to. */
-function aadOf(key: ObjectKey): string {
-  return `${key.kind}\u0000${key.namespace}\u0000${key.name}`;
-}
-
-function describe(key: ObjectKey): string {
-  return `${key.kind} ${key.namespace ? `${key.namespace}/` : ''}${key.name}`;
-}
 
 export class BodyCodec {
   keyring: Keyring;
@@ -28,12 +19,14 @@ export class BodyCodec {
   }
 
   encode(key: ObjectKey, json: string): StoredBody {
-    return this.#encrypted.has(key.kind) ? this.keyring.encrypt(json, aadOf(key)) : json;
+    return this.#encrypted.has(key.kind) ? this.keyring.encrypt(json, envelopeAad(key)) : json;
   }
 
   /** JSON of a stored body; envelopes are recognised by type, whatever the kind says. */
   decode(key: ObjectKey, body: StoredBody): string {
-    return typeof body === 'string' ? body : this.keyring.decrypt(body, aadOf(key), describe(key));
+    return typeof body === 'string'
+      ? body
+      : this.keyring.decrypt(body, envelopeAad(key), describeObjectKey(key));
   }
 }
 
