@@ -77,6 +77,35 @@ function serveExec(channel: ssh2.ServerChannel, command: string, run: GuestComma
   });
 }
 
+/**
+ * Listen on `address:port`. An address still held by a server that is closing (the same
+ * guest's previous boot) is tried again for a few seconds, as sshd restarted by systemd
+ * would be; any other failure is the answer at once.
+ */
+async function listenWithRetry(
+  server: ssh2.Server,
+  address: string,
+  port: number,
+  retryForMs = 10_000,
+): Promise<string | undefined> {
+  const deadline = Date.now() + retryForMs;
+  for (;;) {
+    const failure = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+      const onError = (err: NodeJS.ErrnoException) => resolve(err);
+      server.once('error', onError);
+      server.listen(port, address, () => {
+        server.off('error', onError);
+        resolve(undefined);
+      });
+    });
+    if (failure === undefined) return undefined;
+    if (failure.code !== 'EADDRINUSE' || Date.now() >= deadline) {
+      return `sshd: cannot listen on ${address}:${port}: ${failure.message}`;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** One SSH server per running guest, by VMID. */
 export class GuestSshServers {
   readonly #servers = new Map<number, { server: ssh2.Server; clients: Set<ssh2.Connection> }>();
@@ -112,13 +141,18 @@ export class GuestSshServers {
         });
       });
     });
-    const problem = await new Promise<string | undefined>((resolve) => {
-      server.once('error', (err: Error) =>
-        resolve(`sshd: cannot listen on ${address}:${port}: ${err.message}`),
-      );
-      server.listen(port, address, () => resolve(undefined));
-    });
-    if (problem === undefined) this.#servers.set(vmid, { server, clients });
+    // Registered before it listens, so a close() (the VM stopping) or another open()
+    // (a reboot) that comes while it is still binding finds it and takes it down.
+    const entry = { server, clients };
+    this.#servers.set(vmid, entry);
+    const problem = await listenWithRetry(server, address, port);
+    if (this.#servers.get(vmid) !== entry) {
+      // Closed (or replaced) while binding: this server must not keep the address.
+      if (problem === undefined)
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      return undefined;
+    }
+    if (problem !== undefined) this.#servers.delete(vmid);
     return problem;
   }
 
